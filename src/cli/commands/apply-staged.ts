@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import { compressHostlist } from '../../core/hostlist.js';
+import type { ApplyStagedReport } from '../../services/apply-staged.js';
+import type { CliDeps } from '../context.js';
+import { globalsOf } from '../context.js';
+import { CommandFailed } from '../exit.js';
+import { printData } from '../output/format.js';
+import { paintStatus } from '../output/views.js';
+
+export interface ApplyStagedOpts {
+  self?: boolean;
+  strict?: boolean;
+}
+
+/** This host's names, most specific first: the full name, then the short one. */
+export function selfNames(): string[] {
+  const full = hostname();
+  const short = full.split('.')[0];
+  return full === short ? [full] : [full, short];
+}
+
+export function register(program: Command, deps: CliDeps): void {
+  program
+    .command('apply-staged')
+    .description('make the staged state of nodes their desired state, so bosd reboots them into it')
+    .argument('[nodes...]', 'xnames, nids or hostnames: single, comma-separated or hostlists; "-" reads them from stdin')
+    .option('--self', 'apply the staged state of this host (slurmd mode of RebootProgram)')
+    .option('--strict', 'exit 1 when any node is ignored (unknown, or nothing staged)')
+    .addHelpText('after', `
+Examples:
+  bosctl apply-staged nid[000001-000004]
+  bosctl apply-staged x1000c0s0b0n0,x1000c0s0b0n1 nid000010
+  scontrol show hostnames nid[001-064] | bosctl apply-staged -
+  bosctl apply-staged --self
+
+Prints which nodes succeeded, failed and were ignored. Failed nodes exit 1;
+ignored ones are warnings unless --strict. No nodes is an error, never "all nodes".`)
+    .action(async (nodes: string[], opts: ApplyStagedOpts, cmd: Command) => {
+      await runApplyStaged(nodes, opts, cmd, deps);
+    });
+}
+
+export async function runApplyStaged(nodes: string[], opts: ApplyStagedOpts, cmd: Command, deps: CliDeps): Promise<void> {
+  const g = globalsOf(cmd);
+  const args: string[] = [];
+  for (const n of nodes) {
+    if (n === '-') args.push(...(await deps.io.readStdin()).split(/[\s,]+/).filter(Boolean));
+    else args.push(n);
+  }
+  // Slurm names nodes by their short host name.
+  if (opts.self) args.push(selfNames().at(-1)!);
+  const backend = await deps.backend(cmd);
+  const report = await backend.applyStaged(args);
+  await printReport(report, g.output, g.quiet, deps);
+  const p = await deps.io.paint();
+  for (const x of report.failed) deps.io.err(`bosctl: ${p.red('failed')} ${x}: ${report.reasons[x] ?? 'unknown reason'}\n`);
+  for (const x of report.ignored) deps.io.err(`bosctl: ${p.yellow('ignored')} ${x}: ${report.reasons[x] ?? 'nothing staged'}\n`);
+  if (report.failed.length > 0) {
+    throw new CommandFailed(`${report.failed.length} of ${report.succeeded.length + report.failed.length + report.ignored.length} node(s) failed`);
+  }
+  if (opts.strict && report.ignored.length > 0) {
+    throw new CommandFailed(`${report.ignored.length} node(s) ignored and --strict was given`);
+  }
+}
+
+async function printReport(r: ApplyStagedReport, format: string, quiet: boolean, deps: CliDeps): Promise<void> {
+  const bos = { succeeded: r.succeeded, failed: r.failed, ignored: r.ignored };
+  if (format === 'json' || format === 'yaml') return printData(deps.io, format, bos);
+  if (format === 'name') {
+    for (const x of r.succeeded) deps.io.out(x + '\n');
+    return;
+  }
+  if (quiet) return;
+  const p = await deps.io.paint();
+  for (const verdict of ['succeeded', 'failed', 'ignored'] as const) {
+    const list = bos[verdict];
+    deps.io.out(`${paintStatus(verdict, p)}: ${list.length}${list.length ? `  ${compressHostlist(list)}` : ''}\n`);
+  }
+}

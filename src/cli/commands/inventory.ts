@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import { bosError } from '../../core/errors.js';
+import { normalizeInventoryRecord } from '../../core/inventory.js';
+import { compressHostlist } from '../../core/hostlist.js';
+import type { CliDeps } from '../context.js';
+import { globalsOf } from '../context.js';
+import { parseCsv, parseStructured, readText } from '../files.js';
+import { printData, printList, printOne, renderFields } from '../output/format.js';
+import { componentView, inventoryView } from '../output/views.js';
+
+export function register(program: Command, deps: CliDeps): void {
+  const inv = program.command('inventory').description('the nodes bosctl knows: xname, nid, hostname, role, groups, BMC');
+
+  inv.command('import')
+    .description('add or update nodes from a JSON, YAML or CSV file (upsert by xname)')
+    .argument('<file>', 'the file; "-" reads JSON or YAML from stdin')
+    .option('--format <format>', 'json, yaml or csv (default: from the file name)')
+    .addHelpText('after', `
+Each record has: xname (required), nid, hostname, aliases, role, subrole, groups,
+enabled, arch, bmc_address, redfish_system_id, credentials_ref. In CSV, lists
+(groups, aliases) are separated by ";". A JSON or YAML file holds a list of records
+or {"nodes": [...]}.
+
+Examples:
+  bosctl inventory import nodes.csv
+  bosctl inventory import nodes.yaml -o json`)
+    .action(async (file: string, opts: { format?: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const text = await readText(file, deps.io);
+      const format = (opts.format ?? (file.endsWith('.csv') ? 'csv' : 'structured')).toLowerCase();
+      let records: unknown;
+      if (format === 'csv') records = parseCsv(text, file);
+      else if (['structured', 'json', 'yaml', 'yml'].includes(format)) records = await parseStructured(text, file);
+      else throw bosError('BOS_VALUE_INVALID', `unknown --format "${opts.format}": expected json, yaml or csv`);
+      if (records && typeof records === 'object' && !Array.isArray(records) && Array.isArray((records as { nodes?: unknown }).nodes)) {
+        records = (records as { nodes: unknown[] }).nodes;
+      }
+      if (!Array.isArray(records)) throw bosError('BOS_FILE_INVALID', `${file} holds no list of nodes: expected a list of records or {"nodes": [...]}`);
+      const nodes = records.map((r, i) => {
+        if (!r || typeof r !== 'object' || Array.isArray(r)) throw bosError('BOS_INVENTORY_INVALID', `${file} record ${i + 1} is not an object`);
+        return normalizeInventoryRecord(r as Record<string, unknown>, `${file} record ${i + 1}`);
+      });
+      const report = await (await deps.backend(cmd)).importInventory(nodes);
+      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, report);
+      if (g.quiet) return;
+      const line = (label: string, xs: string[]) => `${label}: ${xs.length}${xs.length ? `  ${compressHostlist(xs)}` : ''}\n`;
+      deps.io.out(line('added', report.added) + line('updated', report.updated) + line('unchanged', report.unchanged));
+    });
+
+  inv.command('list')
+    .alias('ls')
+    .description('list the nodes of the inventory')
+    .addHelpText('after', '\nExamples:\n  bosctl inventory list\n  bosctl inventory list -o wide\n  bosctl inventory list -o name')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const nodes = await (await deps.backend(cmd)).listInventory();
+      if (nodes.length === 0 && g.output !== 'json' && g.output !== 'yaml') {
+        deps.io.err('No nodes in the inventory. Add some with "bosctl inventory import FILE".\n');
+        return;
+      }
+      await printList(deps.io, inventoryView, nodes, { format: g.output, noHeaders: !g.headers });
+    });
+
+  inv.command('describe')
+    .alias('show')
+    .description('show one node and its component state')
+    .argument('<node>', 'xname, nid or hostname')
+    .addHelpText('after', '\nExamples:\n  bosctl inventory describe nid000001\n  bosctl inventory describe x1000c0s0b0n0 -o json')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const d = await (await deps.backend(cmd)).describeNode(name);
+      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, d);
+      await printOne(deps.io, inventoryView, d.node, { format: g.output }, (n) => {
+        let text = renderFields({ ...n });
+        if (d.component) text += '\n' + renderFields({ component: componentView.api(d.component) as Record<string, unknown> });
+        return text;
+      });
+    });
+}

@@ -1,0 +1,190 @@
+import { Command, Option } from 'commander';
+import { bosError } from '../../core/errors.js';
+import { quickTemplate } from '../../core/template.js';
+import type { BootSet, SessionTemplate } from '../../core/types.js';
+import type { TemplateBody } from '../../services/templates.js';
+import type { CliDeps } from '../context.js';
+import { globalsOf } from '../context.js';
+import { CommandFailed } from '../exit.js';
+import { readStructured } from '../files.js';
+import { printData, printList, printOne } from '../output/format.js';
+import { templateView } from '../output/views.js';
+
+interface QuickFlags {
+  file?: string;
+  kernel?: string;
+  initrd?: string;
+  params?: string;
+  nodeList?: string;
+  nodeGroups?: string;
+  nodeRoles?: string;
+  cfsConfiguration?: string;
+  description?: string;
+  arch?: string;
+  bootSet?: string;
+}
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+function addQuickFlags(c: Command): Command {
+  return c
+    .option('-f, --file <file>', 'template as JSON or YAML with BOS v2 fields ("-" for stdin)')
+    .option('--kernel <path>', 'kernel of the boot set (e.g. s3://boot-images/v2/kernel)')
+    .option('--initrd <path>', 'initrd of the boot set')
+    .option('--params <text>', 'kernel parameters of the boot set')
+    .option('--node-list <xnames>', 'comma-separated xnames')
+    .option('--node-groups <groups>', 'comma-separated inventory groups')
+    .option('--node-roles <roles>', 'comma-separated roles (Role or Role_SubRole)')
+    .option('--cfs-configuration <name>', 'CFS configuration to apply after boot')
+    .option('--description <text>', 'what the template is for')
+    .addOption(new Option('--arch <arch>', 'architecture of the boot set').choices(['X86', 'ARM', 'Other', 'Unknown']))
+    .option('--boot-set <name>', 'name of the boot set the quick flags describe', 'compute');
+}
+
+function hasQuickFlags(o: QuickFlags): boolean {
+  return [o.kernel, o.initrd, o.params, o.nodeList, o.nodeGroups, o.nodeRoles, o.cfsConfiguration, o.arch].some((v) => v !== undefined);
+}
+
+async function bodyFromFile(file: string, deps: CliDeps): Promise<Record<string, unknown>> {
+  const body = await readStructured(file, deps.io);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw bosError('BOS_FILE_INVALID', `${file} does not hold a session template object: expected {"boot_sets": {...}, ...}`);
+  }
+  return body as Record<string, unknown>;
+}
+
+export function register(program: Command, deps: CliDeps): void {
+  const st = program.command('sessiontemplate').alias('template').description('session templates: boot sets (artifacts, nodes) and configuration');
+
+  addQuickFlags(st.command('create')
+    .description('create a session template from a file or from quick flags (one boot set)')
+    .argument('<name>', 'template name: letters, digits, ".", "-", "_"'))
+    .addHelpText('after', `
+Examples:
+  bosctl sessiontemplate create compute-v2 --file compute-v2.yaml
+  bosctl sessiontemplate create compute-v2 --kernel s3://boot-images/v2/kernel \\
+      --initrd s3://boot-images/v2/initrd --params "console=ttyS0 quiet" \\
+      --node-roles Compute --cfs-configuration compute-config-v2`)
+    .action(async (name: string, o: QuickFlags, cmd: Command) => {
+      const g = globalsOf(cmd);
+      let body: TemplateBody;
+      if (o.file && hasQuickFlags(o)) throw bosError('BOS_USAGE', 'give either --file or the quick flags (--kernel, --initrd, ...), not both');
+      if (o.file) body = (await bodyFromFile(o.file, deps)) as unknown as TemplateBody;
+      else if (hasQuickFlags(o)) {
+        if (!o.kernel || !o.initrd) throw bosError('BOS_USAGE', 'quick flags need --kernel and --initrd (or use --file)');
+        body = quickTemplate({
+          name, description: o.description, kernel: o.kernel, initrd: o.initrd, params: o.params,
+          nodeList: list(o.nodeList), nodeGroups: list(o.nodeGroups), nodeRoles: list(o.nodeRoles),
+          configuration: o.cfsConfiguration, arch: o.arch as BootSet['arch'], bootSetName: o.bootSet,
+        });
+      } else {
+        throw bosError('BOS_USAGE', 'nothing to create: give --file FILE, or --kernel, --initrd and --node-list/--node-groups/--node-roles');
+      }
+      const t = await (await deps.backend(cmd)).createTemplate(name, body);
+      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, t);
+      if (!g.quiet) deps.io.out(`sessiontemplate ${t.name} created\n`);
+    });
+
+  st.command('list')
+    .alias('ls')
+    .description('list session templates')
+    .addHelpText('after', '\nExamples:\n  bosctl sessiontemplate list\n  bosctl sessiontemplate list -o wide')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const ts = await (await deps.backend(cmd)).listTemplates();
+      if (ts.length === 0 && g.output !== 'json' && g.output !== 'yaml') { deps.io.err('No session templates.\n'); return; }
+      await printList(deps.io, templateView, ts, { format: g.output, noHeaders: !g.headers });
+    });
+
+  st.command('describe')
+    .alias('show')
+    .description('show a session template (YAML on a terminal, or -o json)')
+    .argument('<name>')
+    .addHelpText('after', '\nExamples:\n  bosctl sessiontemplate describe compute-v2\n  bosctl sessiontemplate describe compute-v2 -o json > t.json')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const t = await (await deps.backend(cmd)).getTemplate(name);
+      await printOne(deps.io, templateView, t, { format: g.output === 'table' || g.output === 'wide' ? 'yaml' : g.output });
+    });
+
+  st.command('validate')
+    .description('check a stored template, or a file with --file, and list every problem')
+    .argument('[name]', 'a stored template')
+    .option('-f, --file <file>', 'check this file instead of a stored template')
+    .addHelpText('after', '\nExit 0 when valid, 2 when not.\n\nExamples:\n  bosctl sessiontemplate validate compute-v2\n  bosctl sessiontemplate validate --file compute-v3.yaml')
+    .action(async (name: string | undefined, o: { file?: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const backend = await deps.backend(cmd);
+      let t: SessionTemplate;
+      if (o.file) {
+        const body = await bodyFromFile(o.file, deps);
+        t = { ...(body as unknown as SessionTemplate), name: name ?? (body.name as string | undefined) ?? 'from-file' };
+      } else if (name) t = await backend.getTemplate(name);
+      else throw bosError('BOS_USAGE', 'give a template name or --file FILE');
+      const problems = await backend.checkTemplate(t);
+      if (g.output === 'json' || g.output === 'yaml') await printData(deps.io, g.output, { name: t.name, valid: problems.length === 0, problems });
+      else if (problems.length === 0) { if (!g.quiet) deps.io.out(`sessiontemplate ${t.name} is valid\n`); }
+      else for (const p of problems) deps.io.out(`${t.name}: ${p}\n`);
+      if (problems.length > 0) {
+        throw bosError('BOS_TEMPLATE_INVALID', `session template "${t.name}" has ${problems.length} problem(s)`, 'fix each problem listed above');
+      }
+    });
+
+  addQuickFlags(st.command('update')
+    .description('change a session template: top-level fields from --file replace the stored ones; quick flags change one boot set')
+    .argument('<name>'))
+    .addHelpText('after', `
+Examples:
+  bosctl sessiontemplate update compute --kernel s3://boot-images/v3/kernel --initrd s3://boot-images/v3/initrd
+  bosctl sessiontemplate update compute --file patch.yaml`)
+    .action(async (name: string, o: QuickFlags, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const backend = await deps.backend(cmd);
+      let patch: Record<string, unknown>;
+      if (o.file && hasQuickFlags(o)) throw bosError('BOS_USAGE', 'give either --file or the quick flags, not both');
+      if (o.file) patch = await bodyFromFile(o.file, deps);
+      else if (hasQuickFlags(o) || o.description !== undefined) {
+        const t = await backend.getTemplate(name);
+        patch = {};
+        if (o.description !== undefined) patch.description = o.description;
+        if (hasQuickFlags(o)) {
+          const key = cmd.getOptionValueSource('bootSet') === 'default' && Object.keys(t.boot_sets).length === 1 ? Object.keys(t.boot_sets)[0] : o.bootSet!;
+          const bs: BootSet = { ...(t.boot_sets[key] ?? {}) };
+          if (o.kernel !== undefined) bs.kernel = o.kernel;
+          if (o.initrd !== undefined) bs.initrd = o.initrd;
+          if (o.params !== undefined) bs.kernel_parameters = o.params;
+          if (o.nodeList !== undefined) bs.node_list = list(o.nodeList);
+          if (o.nodeGroups !== undefined) bs.node_groups = list(o.nodeGroups);
+          if (o.nodeRoles !== undefined) bs.node_roles_groups = list(o.nodeRoles);
+          if (o.arch !== undefined) bs.arch = o.arch as BootSet['arch'];
+          if (o.cfsConfiguration !== undefined) bs.cfs = { configuration: o.cfsConfiguration };
+          patch.boot_sets = { ...t.boot_sets, [key]: bs };
+        }
+      } else throw bosError('BOS_USAGE', 'nothing to update: give --file FILE or quick flags such as --kernel');
+      const t = await backend.updateTemplate(name, patch);
+      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, t);
+      if (!g.quiet) deps.io.out(`sessiontemplate ${t.name} updated\n`);
+    });
+
+  st.command('delete')
+    .alias('rm')
+    .description('delete session templates')
+    .argument('<names...>')
+    .addHelpText('after', '\nSessions made from a template keep working after it is deleted.\n\nExamples:\n  bosctl sessiontemplate delete compute-v1')
+    .action(async (names: string[], _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const backend = await deps.backend(cmd);
+      let failed = 0;
+      for (const n of names) {
+        try {
+          await backend.deleteTemplate(n);
+          if (!g.quiet) deps.io.out(`sessiontemplate ${n} deleted\n`);
+        } catch (e) {
+          if (names.length === 1) throw e;
+          failed++;
+          deps.io.err(`bosctl: ${(e as Error).message}\n`);
+        }
+      }
+      if (failed > 0) throw new CommandFailed(`${failed} of ${names.length} template(s) not deleted`);
+    });
+}

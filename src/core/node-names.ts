@@ -1,0 +1,74 @@
+import { bosError } from './errors.js';
+import { expandHostlist } from './hostlist.js';
+import { looksLikeXname, normalizeNodeXname } from './xname.js';
+
+/** What name resolution needs to know of the inventory. */
+export interface NodeLookup {
+  /** xname if a node with this xname exists. */
+  hasXname(xname: string): boolean;
+  /** xname of the node with this hostname or alias (case-insensitive). */
+  xnameByName(name: string): string | undefined;
+  xnameByNid(nid: number): string | undefined;
+}
+
+export interface ResolvedNodes {
+  /** Distinct xnames, in the order first named. */
+  xnames: string[];
+  /** Names that match no node, as given. */
+  unknown: string[];
+  /** For messages: the name each xname was given as, when not its xname. */
+  givenAs: Map<string, string>;
+}
+
+const NID_NAME = /^nid0*(\d+)$/i;
+
+/**
+ * Expands node arguments (xnames, nids, hostnames; single, comma-separated or hostlists;
+ * several arguments) into xnames through the inventory. A token that looks like an xname but
+ * is malformed is an error (exit 2), not an unknown node: it is a typo worth stopping for.
+ */
+export function resolveNodeArgs(args: string[], lookup: NodeLookup): ResolvedNodes {
+  const names: string[] = [];
+  for (const arg of args) {
+    for (const word of arg.split(/\s+/)) {
+      if (word.trim() !== '') names.push(...expandHostlist(word.trim()));
+    }
+  }
+  const seen = new Set<string>();
+  const out: ResolvedNodes = { xnames: [], unknown: [], givenAs: new Map() };
+  for (const name of names) {
+    const xname = resolveNodeName(name, lookup);
+    if (xname === undefined) {
+      if (!out.unknown.includes(name)) out.unknown.push(name);
+      continue;
+    }
+    if (seen.has(xname)) continue;
+    seen.add(xname);
+    out.xnames.push(xname);
+    if (name !== xname) out.givenAs.set(xname, name);
+  }
+  return out;
+}
+
+export function resolveNodeName(name: string, lookup: NodeLookup): string | undefined {
+  if (looksLikeXname(name) && !lookup.xnameByName(name)) {
+    const xname = normalizeNodeXname(name);
+    return lookup.hasXname(xname) ? xname : undefined;
+  }
+  const byName = lookup.xnameByName(name);
+  if (byName !== undefined) return byName;
+  const nid = NID_NAME.exec(name) ?? (/^\d+$/.test(name) ? [name, name] : null);
+  if (nid) return lookup.xnameByNid(Number(nid[1]));
+  return undefined;
+}
+
+/** True if a name looks like a NID (for the reject_nids option). */
+export function looksLikeNid(name: string): boolean {
+  return /^[&!]*nid/i.test(name);
+}
+
+export function requireSomeNodes(args: string[]): void {
+  if (args.every((a) => a.trim() === '')) {
+    throw bosError('BOS_NO_NODES', 'no nodes given: apply-staged never means "all nodes"');
+  }
+}

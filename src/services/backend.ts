@@ -1,0 +1,43 @@
+import type { Options } from '../core/options.js';
+import type { Component, InventoryNode, Session, SessionTemplate } from '../core/types.js';
+import type { EventRecord } from '../store/events.js';
+import type { ApplyStagedReport } from './apply-staged.js';
+import type { ComponentChange, ComponentFilter } from './components.js';
+import type { ImportReport, NodeDetails } from './inventory.js';
+import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from './sessions.js';
+import type { TemplateBody } from './templates.js';
+
+/**
+ * What bosctl's commands call. LocalBackend runs the services on the SQLite file;
+ * a remote backend (bosd's API) implements the same contract. Commands never ask which.
+ */
+export interface Backend {
+  importInventory(nodes: InventoryNode[]): Promise<ImportReport>;
+  listInventory(): Promise<InventoryNode[]>;
+  describeNode(name: string): Promise<NodeDetails>;
+
+  createTemplate(name: string, body: TemplateBody): Promise<SessionTemplate>;
+  getTemplate(name: string): Promise<SessionTemplate>;
+  listTemplates(): Promise<SessionTemplate[]>;
+  updateTemplate(name: string, patch: Record<string, unknown>): Promise<SessionTemplate>;
+  deleteTemplate(name: string): Promise<void>;
+  checkTemplate(template: SessionTemplate): Promise<string[]>;
+
+  createSession(req: SessionCreateRequest): Promise<SessionCreated>;
+  getSession(name: string): Promise<Session>;
+  listSessions(q: { status?: string }): Promise<Session[]>;
+  deleteSession(name: string): Promise<void>;
+  sessionStatus(name: string): Promise<SessionStatusReport>;
+
+  listComponents(filter: ComponentFilter): Promise<Component[]>;
+  getComponent(name: string): Promise<Component>;
+  updateComponent(name: string, change: ComponentChange): Promise<Component>;
+  componentHistory(name: string, limit?: number): Promise<EventRecord[]>;
+
+  applyStaged(nodeArgs: string[]): Promise<ApplyStagedReport>;
+
+  getOptions(): Promise<Options>;
+  updateOptions(patch: Record<string, unknown>): Promise<Options>;
+
+  close(): void;
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { bosError } from '../core/errors.js';
+import { makeDesired, newComponent, stageTarget } from '../core/component.js';
+import { parseOperation, planSession } from '../core/session-plan.js';
+import { extendedStatus, sessionCounts, type SessionCounts, type SessionExtendedStatus } from '../core/session-status.js';
+import { checkName } from '../core/template.js';
+import type { Session, SessionStatusLabel } from '../core/types.js';
+import { SESSION_STATUSES } from '../core/types.js';
+import { isoNow, type ServiceContext } from './context.js';
+
+export interface SessionCreateRequest {
+  name?: string;
+  template_name: string;
+  operation: string;
+  limit?: string;
+  stage?: boolean;
+  include_disabled?: boolean;
+}
+
+export interface SessionCreated {
+  session: Session;
+  /** The nodes it staged or set, in xname order. */
+  nodes: string[];
+  warnings: string[];
+}
+
+/**
+ * Creates a session and sets it up at once (BOS does this in its session-setup operator a
+ * poll later): staged → each node's staged state; otherwise → desired state, for bosd.
+ */
+export function createSession(ctx: ServiceContext, req: SessionCreateRequest): SessionCreated {
+  const operation = parseOperation(req.operation);
+  const name = req.name ?? randomUUID();
+  checkName('session', name);
+  const limit = req.limit ?? '';
+  const stage = req.stage ?? false;
+  const includeDisabled = req.include_disabled ?? false;
+  const now = isoNow(ctx);
+
+  return ctx.store.write(() => {
+    const template = ctx.store.templates.get(req.template_name);
+    if (!template) throw bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${req.template_name}" does not exist`);
+    if (ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
+    const options = ctx.store.options.get();
+    const plan = planSession({ template, operation, limit, includeDisabled, options }, ctx.store.inventory.index());
+
+    for (const t of plan.targets) {
+      const before = ctx.store.components.get(t.xname) ?? newComponent(t.xname);
+      const after = stage ? stageTarget(before, t, name, now) : makeDesired(before, t, name, operation, 'session_setup', now);
+      ctx.store.components.put(after);
+      ctx.store.events.record(now, 'component', t.xname, stage ? 'staged' : 'session_setup', {
+        session: name, operation, kernel: t.boot_artifacts.kernel, configuration: t.configuration,
+      }, ctx.actor);
+    }
+    const nodes = plan.targets.map((t) => t.xname);
+    const session: Session = {
+      name,
+      operation,
+      template_name: template.name,
+      limit,
+      stage,
+      components: nodes.join(','),
+      include_disabled: includeDisabled,
+      status: { status: 'running', start_time: now, end_time: null, error: null },
+    };
+    ctx.store.sessions.put(session);
+    ctx.store.events.record(now, 'session', name, 'created', {
+      template: template.name, operation, stage, limit, nodes: nodes.length, warnings: plan.warnings,
+    }, ctx.actor);
+    return { session, nodes, warnings: plan.warnings };
+  });
+}
+
+export function getSession(ctx: ServiceContext, name: string): Session {
+  const s = ctx.store.read(() => ctx.store.sessions.get(name));
+  if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+  return s;
+}
+
+export function parseSessionStatus(text: string): SessionStatusLabel {
+  if (!(SESSION_STATUSES as readonly string[]).includes(text)) {
+    throw bosError('BOS_VALUE_INVALID', `unknown session status "${text}": expected pending, running or complete`);
+  }
+  return text as SessionStatusLabel;
+}
+
+export function listSessions(ctx: ServiceContext, q: { status?: string } = {}): Session[] {
+  const status = q.status === undefined ? undefined : parseSessionStatus(q.status);
+  return ctx.store.read(() => ctx.store.sessions.list({ status }));
+}
+
+/** Deletes the session record; nodes keep what it staged (applying it then fails, as in BOS). */
+export function deleteSession(ctx: ServiceContext, name: string): void {
+  const now = isoNow(ctx);
+  ctx.store.write(() => {
+    if (!ctx.store.sessions.delete(name)) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    ctx.store.events.record(now, 'session', name, 'deleted', {}, ctx.actor);
+  });
+}
+
+export interface SessionStatusReport {
+  session: Session;
+  counts: SessionCounts;
+  extended: SessionExtendedStatus;
+}
+
+export function sessionStatus(ctx: ServiceContext, name: string): SessionStatusReport {
+  return ctx.store.read(() => {
+    const session = ctx.store.sessions.get(name);
+    if (!session) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    const own = ctx.store.components.list({ session: name });
+    const staged = ctx.store.components.list({ stagedSession: name }).filter((c) => c.session !== name);
+    const all = [...own, ...staged];
+    return { session, counts: sessionCounts(name, all), extended: extendedStatus(session, all, ctx.now()) };
+  });
+}

@@ -1,0 +1,116 @@
+import type { Db } from './db.js';
+import type { Component } from '../core/types.js';
+import { withStatus, zeroEventStats } from '../core/component.js';
+
+interface Row {
+  id: string;
+  enabled: number;
+  phase: string;
+  status_override: string;
+  session: string;
+  staged_session: string;
+  error: string;
+  retry_policy: number | null;
+  actual_state: string;
+  desired_state: string;
+  staged_state: string;
+  last_action: string;
+  event_stats: string;
+}
+
+function fromRow(r: Row): Component {
+  const c: Component = {
+    id: r.id,
+    enabled: r.enabled === 1,
+    actual_state: JSON.parse(r.actual_state),
+    desired_state: JSON.parse(r.desired_state),
+    staged_state: JSON.parse(r.staged_state),
+    last_action: JSON.parse(r.last_action),
+    event_stats: { ...zeroEventStats(), ...JSON.parse(r.event_stats) },
+    status: { phase: r.phase as Component['status']['phase'], status: 'stable', status_override: r.status_override },
+    error: r.error,
+    session: r.session,
+  };
+  if (r.retry_policy !== null) c.retry_policy = r.retry_policy;
+  return withStatus(c);
+}
+
+function toParams(c: Component) {
+  return {
+    id: c.id,
+    enabled: c.enabled ? 1 : 0,
+    phase: c.status.phase,
+    status_override: c.status.status_override,
+    session: c.session,
+    staged_session: c.staged_state.session ?? '',
+    error: c.error,
+    retry_policy: c.retry_policy ?? null,
+    actual_state: JSON.stringify(c.actual_state),
+    desired_state: JSON.stringify(c.desired_state),
+    staged_state: JSON.stringify(c.staged_state),
+    last_action: JSON.stringify(c.last_action),
+    event_stats: JSON.stringify(c.event_stats),
+  };
+}
+
+export interface ComponentQuery {
+  ids?: string[];
+  session?: string;
+  stagedSession?: string;
+  enabled?: boolean;
+  startAfterId?: string;
+  limit?: number;
+}
+
+export class ComponentStore {
+  private readonly getStmt;
+  private readonly upsertStmt;
+  private readonly deleteStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM components WHERE id = ?');
+    this.upsertStmt = db.prepare(`INSERT INTO components (id, enabled, phase, status_override, session, staged_session, error, retry_policy,
+        actual_state, desired_state, staged_state, last_action, event_stats)
+      VALUES (@id, @enabled, @phase, @status_override, @session, @staged_session, @error, @retry_policy,
+        @actual_state, @desired_state, @staged_state, @last_action, @event_stats)
+      ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, phase = excluded.phase, status_override = excluded.status_override,
+        session = excluded.session, staged_session = excluded.staged_session, error = excluded.error, retry_policy = excluded.retry_policy,
+        actual_state = excluded.actual_state, desired_state = excluded.desired_state, staged_state = excluded.staged_state,
+        last_action = excluded.last_action, event_stats = excluded.event_stats`);
+    this.deleteStmt = db.prepare<[string]>('DELETE FROM components WHERE id = ?');
+  }
+
+  get(id: string): Component | undefined {
+    const r = this.getStmt.get(id);
+    return r ? fromRow(r) : undefined;
+  }
+
+  put(c: Component): void {
+    this.upsertStmt.run(toParams(c));
+  }
+
+  delete(id: string): boolean {
+    return this.deleteStmt.run(id).changes > 0;
+  }
+
+  /** Filters that SQL can do; status and phase filters are applied by the caller. */
+  list(q: ComponentQuery = {}): Component[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.ids) {
+      if (q.ids.length === 0) return [];
+      where.push(`id IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(q.ids));
+    }
+    if (q.session !== undefined) { where.push('session = ?'); params.push(q.session); }
+    if (q.stagedSession !== undefined) { where.push('staged_session = ?'); params.push(q.stagedSession); }
+    if (q.enabled !== undefined) { where.push('enabled = ?'); params.push(q.enabled ? 1 : 0); }
+    if (q.startAfterId !== undefined) { where.push('id > ?'); params.push(q.startAfterId); }
+    const sql = `SELECT * FROM components${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${q.limit ? ` LIMIT ${Math.floor(q.limit)}` : ''}`;
+    return (this.db.prepare<unknown[], Row>(sql).all(...params)).map(fromRow);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM components').get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { bosError, isBosError } from '../core/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export type Db = Database.Database;
+
+const BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * Opens (creating if needed) the bosctl database: WAL, busy timeout, foreign keys, and
+ * migrations to this version. A database from a newer bosctl is refused before anything
+ * is written to it — even the WAL switch would change its header.
+ */
+export function openDatabase(path: string): Db {
+  let db: Db | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw bosError('BOS_DB_TOO_NEW', `database ${path} has schema version ${version}, newer than this bosctl's ${SCHEMA_VERSION}`);
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    if (version < SCHEMA_VERSION) migrate(db, path);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw storeError(e, path);
+  }
+}
+
+function migrate(db: Db, path: string): void {
+  // IMMEDIATE: many processes may open a fresh database at once; one migrates, the others
+  // wait on the lock and then find the work done.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw bosError('BOS_DB_TOO_NEW', `database ${path} has schema version ${current}, newer than this bosctl's ${SCHEMA_VERSION}`);
+    }
+    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Maps SQLite's failures to our error kinds, naming the file. */
+export function storeError(e: unknown, path: string): Error {
+  if (isBosError(e)) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const msg = (e as Error).message ?? String(e);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
+    return bosError('BOS_DB_CORRUPT', `database ${path} is not a bosctl database or is damaged (${msg})`);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')
+    || code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EPERM' || code === 'EEXIST') {
+    return bosError('BOS_DB_UNWRITABLE', `cannot write database ${path}: ${code === 'ENOTDIR' ? 'a parent of it is not a directory' : msg}`);
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return bosError('BOS_DB_BUSY', `database ${path} stayed locked for ${BUSY_TIMEOUT_MS / 1000} s`);
+  }
+  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+    return bosError('BOS_DB_UNWRITABLE', `cannot write database ${path}: ${msg}`);
+  }
+  return e instanceof Error ? e : new Error(msg);
+}

@@ -1,0 +1,37 @@
+import type { Db } from './db.js';
+import type { Actor } from '../core/types.js';
+
+export type EventKind = 'component' | 'session' | 'template' | 'options' | 'inventory';
+
+export interface EventRecord {
+  id: number;
+  at: string;
+  kind: EventKind;
+  subject: string;
+  action: string;
+  detail: Record<string, unknown>;
+  actor: string;
+  via: string;
+}
+
+/** The append-only history: who changed what, when (triggers forbid UPDATE and DELETE). */
+export class EventStore {
+  private readonly insertStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare('INSERT INTO events (at, kind, subject, action, detail, actor, via) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  record(at: string, kind: EventKind, subject: string, action: string, detail: Record<string, unknown>, actor: Actor): void {
+    this.insertStmt.run(at, kind, subject, action, JSON.stringify(detail), actor.user, actor.via);
+  }
+
+  history(kind: EventKind, subject: string, limit = 1000): EventRecord[] {
+    const rows = this.db
+      .prepare<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(
+        'SELECT * FROM (SELECT * FROM events WHERE kind = ? AND subject = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+      )
+      .all(kind, subject, limit);
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
+  }
+}

@@ -1,0 +1,116 @@
+import type { Db } from './db.js';
+import type { InventoryNode } from '../core/types.js';
+import type { PlanIndex } from '../core/session-plan.js';
+import { nodeNames, roleKeys } from '../core/inventory.js';
+
+interface Row {
+  xname: string;
+  nid: number | null;
+  hostname: string | null;
+  aliases: string;
+  role: string | null;
+  subrole: string | null;
+  groups: string;
+  enabled: number;
+  arch: string | null;
+  bmc_address: string | null;
+  redfish_system_id: string | null;
+  credentials_ref: string | null;
+}
+
+function fromRow(r: Row): InventoryNode {
+  return {
+    xname: r.xname,
+    nid: r.nid,
+    hostname: r.hostname,
+    aliases: JSON.parse(r.aliases),
+    role: r.role,
+    subrole: r.subrole,
+    groups: JSON.parse(r.groups),
+    enabled: r.enabled === 1,
+    arch: r.arch,
+    bmc_address: r.bmc_address,
+    redfish_system_id: r.redfish_system_id,
+    credentials_ref: r.credentials_ref,
+  };
+}
+
+export class InventoryStore {
+  private readonly getStmt;
+  private readonly byNameStmt;
+  private readonly byNidStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM nodes WHERE xname = ?');
+    this.byNameStmt = db.prepare<[string], { xname: string }>('SELECT xname FROM node_names WHERE name = ?');
+    this.byNidStmt = db.prepare<[number], { xname: string }>('SELECT xname FROM nodes WHERE nid = ?');
+  }
+
+  get(xname: string): InventoryNode | undefined {
+    const r = this.getStmt.get(xname);
+    return r ? fromRow(r) : undefined;
+  }
+
+  list(): InventoryNode[] {
+    return this.db.prepare<[], Row>('SELECT * FROM nodes').all().map(fromRow);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number }).n;
+  }
+
+  hasXname(xname: string): boolean {
+    return this.getStmt.get(xname) !== undefined;
+  }
+
+  xnameByName(name: string): string | undefined {
+    return this.byNameStmt.get(name)?.xname;
+  }
+
+  xnameByNid(nid: number): string | undefined {
+    return this.byNidStmt.get(nid)?.xname;
+  }
+
+  /** Replaces one node's record and its names and groups. */
+  put(n: InventoryNode, now: string): void {
+    this.db.prepare('DELETE FROM node_names WHERE xname = ?').run(n.xname);
+    this.db.prepare('DELETE FROM node_groups WHERE xname = ?').run(n.xname);
+    // A nid moving from one node to another within one import: free it first.
+    if (n.nid !== null) this.db.prepare('UPDATE nodes SET nid = NULL WHERE nid = ? AND xname <> ?').run(n.nid, n.xname);
+    this.db.prepare(`INSERT INTO nodes (xname, nid, hostname, aliases, role, subrole, groups, enabled, arch, bmc_address, redfish_system_id, credentials_ref, updated_at)
+      VALUES (@xname, @nid, @hostname, @aliases, @role, @subrole, @groups, @enabled, @arch, @bmc_address, @redfish_system_id, @credentials_ref, @updated_at)
+      ON CONFLICT(xname) DO UPDATE SET nid = excluded.nid, hostname = excluded.hostname, aliases = excluded.aliases, role = excluded.role,
+        subrole = excluded.subrole, groups = excluded.groups, enabled = excluded.enabled, arch = excluded.arch, bmc_address = excluded.bmc_address,
+        redfish_system_id = excluded.redfish_system_id, credentials_ref = excluded.credentials_ref, updated_at = excluded.updated_at`)
+      .run({ ...n, aliases: JSON.stringify(n.aliases), groups: JSON.stringify(n.groups), enabled: n.enabled ? 1 : 0, updated_at: now });
+    const nameStmt = this.db.prepare('INSERT INTO node_names (name, xname) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET xname = excluded.xname');
+    for (const name of nodeNames(n)) nameStmt.run(name, n.xname);
+    const groupStmt = this.db.prepare('INSERT OR IGNORE INTO node_groups (grp, xname) VALUES (?, ?)');
+    for (const g of n.groups) groupStmt.run(g, n.xname);
+  }
+
+  delete(xname: string): boolean {
+    return this.db.prepare('DELETE FROM nodes WHERE xname = ?').run(xname).changes > 0;
+  }
+
+  /** An in-memory index of the whole inventory for limit and boot set resolution. */
+  index(): PlanIndex {
+    const nodes = this.list();
+    const byXname = new Map(nodes.map((n) => [n.xname, n]));
+    const groups = new Map<string, string[]>();
+    const roles = new Map<string, string[]>();
+    for (const n of nodes) {
+      for (const g of n.groups) groups.set(g, [...(groups.get(g) ?? []), n.xname]);
+      for (const r of roleKeys(n)) roles.set(r.toLowerCase(), [...(roles.get(r.toLowerCase()) ?? []), n.xname]);
+    }
+    return {
+      allXnames: () => byXname.keys(),
+      node: (x) => byXname.get(x),
+      hasXname: (x) => byXname.has(x),
+      xnameByName: (name) => this.xnameByName(name),
+      xnameByNid: (nid) => this.xnameByNid(nid),
+      groupMembers: (g) => groups.get(g),
+      roleMembers: (r) => roles.get(r.toLowerCase()),
+    };
+  }
+}

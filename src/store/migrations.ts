@@ -1,0 +1,99 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version holds how many have run.
+ * Append only: a released migration is never edited.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE nodes (
+    xname TEXT PRIMARY KEY,
+    nid INTEGER UNIQUE,
+    hostname TEXT,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    role TEXT,
+    subrole TEXT,
+    groups TEXT NOT NULL DEFAULT '[]',
+    enabled INTEGER NOT NULL DEFAULT 1,
+    arch TEXT,
+    bmc_address TEXT,
+    redfish_system_id TEXT,
+    credentials_ref TEXT,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE node_names (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    xname TEXT NOT NULL REFERENCES nodes(xname) ON DELETE CASCADE
+  ) STRICT;
+  CREATE INDEX node_names_xname ON node_names(xname);
+  CREATE TABLE node_groups (
+    grp TEXT NOT NULL,
+    xname TEXT NOT NULL REFERENCES nodes(xname) ON DELETE CASCADE,
+    PRIMARY KEY (grp, xname)
+  ) STRICT;
+  CREATE INDEX node_groups_xname ON node_groups(xname);
+
+  CREATE TABLE components (
+    id TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL DEFAULT 0,
+    phase TEXT NOT NULL DEFAULT '',
+    status_override TEXT NOT NULL DEFAULT '',
+    session TEXT NOT NULL DEFAULT '',
+    staged_session TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    retry_policy INTEGER,
+    actual_state TEXT NOT NULL DEFAULT '{}',
+    desired_state TEXT NOT NULL DEFAULT '{}',
+    staged_state TEXT NOT NULL DEFAULT '{}',
+    last_action TEXT NOT NULL DEFAULT '{}',
+    event_stats TEXT NOT NULL DEFAULT '{}',
+    tenant TEXT
+  ) STRICT;
+  CREATE INDEX components_session ON components(session) WHERE session <> '';
+  CREATE INDEX components_staged_session ON components(staged_session) WHERE staged_session <> '';
+
+  CREATE TABLE templates (
+    name TEXT PRIMARY KEY,
+    tenant TEXT,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE sessions (
+    name TEXT PRIMARY KEY,
+    tenant TEXT,
+    operation TEXT NOT NULL,
+    template_name TEXT NOT NULL,
+    limit_expr TEXT NOT NULL DEFAULT '',
+    stage INTEGER NOT NULL,
+    include_disabled INTEGER NOT NULL,
+    components TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT,
+    error TEXT
+  ) STRICT;
+
+  CREATE TABLE options (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    actor TEXT NOT NULL,
+    via TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_subject ON events(kind, subject, id);
+  CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

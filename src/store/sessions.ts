@@ -1,0 +1,76 @@
+import type { Db } from './db.js';
+import type { Operation, Session, SessionStatusLabel } from '../core/types.js';
+
+interface Row {
+  name: string;
+  tenant: string | null;
+  operation: string;
+  template_name: string;
+  limit_expr: string;
+  stage: number;
+  include_disabled: number;
+  components: string;
+  status: string;
+  start_time: string;
+  end_time: string | null;
+  error: string | null;
+}
+
+function fromRow(r: Row): Session {
+  const s: Session = {
+    name: r.name,
+    operation: r.operation as Operation,
+    template_name: r.template_name,
+    limit: r.limit_expr,
+    stage: r.stage === 1,
+    components: r.components,
+    include_disabled: r.include_disabled === 1,
+    status: { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error },
+  };
+  if (r.tenant !== null) s.tenant = r.tenant;
+  return s;
+}
+
+export interface SessionQuery {
+  status?: SessionStatusLabel;
+  minStart?: string;
+  maxStart?: string;
+}
+
+export class SessionStore {
+  private readonly getStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM sessions WHERE name = ?');
+  }
+
+  get(name: string): Session | undefined {
+    const r = this.getStmt.get(name);
+    return r ? fromRow(r) : undefined;
+  }
+
+  list(q: SessionQuery = {}): Session[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.status) { where.push('status = ?'); params.push(q.status); }
+    if (q.minStart) { where.push('start_time >= ?'); params.push(q.minStart); }
+    if (q.maxStart) { where.push('start_time <= ?'); params.push(q.maxStart); }
+    const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time, name`;
+    return this.db.prepare<unknown[], Row>(sql).all(...params).map(fromRow);
+  }
+
+  put(s: Session): void {
+    this.db.prepare(`INSERT INTO sessions (name, tenant, operation, template_name, limit_expr, stage, include_disabled, components, status, start_time, end_time, error)
+      VALUES (@name, @tenant, @operation, @template_name, @limit, @stage, @include_disabled, @components, @status, @start_time, @end_time, @error)
+      ON CONFLICT(name) DO UPDATE SET components = excluded.components, status = excluded.status, end_time = excluded.end_time, error = excluded.error`)
+      .run({
+        name: s.name, tenant: s.tenant ?? null, operation: s.operation, template_name: s.template_name, limit: s.limit,
+        stage: s.stage ? 1 : 0, include_disabled: s.include_disabled ? 1 : 0, components: s.components,
+        status: s.status.status, start_time: s.status.start_time, end_time: s.status.end_time, error: s.status.error,
+      });
+  }
+
+  delete(name: string): boolean {
+    return this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name).changes > 0;
+  }
+}
