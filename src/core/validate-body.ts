@@ -1,11 +1,12 @@
 /**
  * Validates request and response bodies against the BOS v2 schemas in schemas.ts.
  *
- * This is the only module that loads ajv; import it lazily (await import(...)) from code on
- * the CLI's start-up path. Each schema is compiled once, on first use, and cached.
+ * This is the only module that loads ajv, and only on first use. Each schema is compiled
+ * once, on first use, and cached.
  */
 
-import AjvModule from 'ajv';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
 import type { ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import { bosError, oneLine } from './errors.js';
 import {
@@ -18,10 +19,17 @@ import {
   type SchemaName,
 } from './schemas.js';
 
-// ajv is CommonJS: under NodeNext the default import is module.exports, whose `default` is the class.
+// ajv is CommonJS and costs ~30 ms to load: it is required on first use, so commands that
+// validate nothing (apply-staged on a compute node) never pay for it.
 type AjvClass = typeof AjvModule.default;
-const Ajv: AjvClass =
-  (AjvModule as unknown as { default?: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+let AjvLoaded: AjvClass | undefined;
+function loadAjv(): AjvClass {
+  if (!AjvLoaded) {
+    const mod = createRequire(import.meta.url)('ajv') as { default?: AjvClass } & AjvClass;
+    AjvLoaded = mod.default ?? mod;
+  }
+  return AjvLoaded;
+}
 export type AjvInstance = InstanceType<AjvClass>;
 
 /**
@@ -44,7 +52,7 @@ const AJV_OPTIONS: AjvOptions = {
 
 /** A fresh ajv with the options and formats our schemas need (tests compile sub-schemas with it). */
 export function createAjv(): AjvInstance {
-  return new Ajv(AJV_OPTIONS);
+  return new (loadAjv())(AJV_OPTIONS);
 }
 
 let ajv: AjvInstance | undefined;
