@@ -44,7 +44,7 @@ interface Span {
 type Segment = string | Span[];
 
 /** Splits on commas outside brackets; bracket errors are left for parseItem to report. */
-function splitTopLevel(expr: string): string[] {
+export function splitTopLevel(expr: string): string[] {
   const items: string[] = [];
   let depth = 0;
   let start = 0;

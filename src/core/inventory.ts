@@ -1,6 +1,7 @@
 import { bosError } from './errors.js';
 import type { InventoryNode } from './types.js';
 import { isNodeXname, looksLikeXname, normalizeNodeXname } from './xname.js';
+import type { PlanIndex } from './session-plan.js';
 
 /**
  * Turns one raw inventory record (from JSON, YAML or CSV) into an InventoryNode.
@@ -124,4 +125,34 @@ export function roleKeys(n: InventoryNode): string[] {
 
 export function sameInventoryNode(a: InventoryNode, b: InventoryNode): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * An in-memory index of a whole inventory for limit and boot set resolution.
+ * Name lookups go to `names` (the store's indexed table) when given.
+ */
+export function inventoryIndex(nodes: InventoryNode[], names?: Pick<PlanIndex, 'xnameByName' | 'xnameByNid'>): PlanIndex {
+  const byXname = new Map(nodes.map((n) => [n.xname, n]));
+  const groups = new Map<string, string[]>();
+  const roles = new Map<string, string[]>();
+  const byName = new Map<string, string>();
+  const byNid = new Map<number, string>();
+  const add = (m: Map<string, string[]>, k: string, x: string) => { const l = m.get(k); if (l) l.push(x); else m.set(k, [x]); };
+  for (const n of nodes) {
+    for (const g of n.groups) add(groups, g, n.xname);
+    for (const r of roleKeys(n)) add(roles, r.toLowerCase(), n.xname);
+    if (!names) {
+      for (const name of nodeNames(n)) byName.set(name.toLowerCase(), n.xname);
+      if (n.nid !== null) byNid.set(n.nid, n.xname);
+    }
+  }
+  return {
+    allXnames: () => byXname.keys(),
+    node: (x) => byXname.get(x),
+    hasXname: (x) => byXname.has(x),
+    xnameByName: names ? (name) => names.xnameByName(name) : (name) => byName.get(name.toLowerCase()),
+    xnameByNid: names ? (nid) => names.xnameByNid(nid) : (nid) => byNid.get(nid),
+    groupMembers: (g) => groups.get(g),
+    roleMembers: (r) => roles.get(r.toLowerCase()),
+  };
 }

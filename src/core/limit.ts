@@ -1,5 +1,5 @@
 import { bosError } from './errors.js';
-import { expandHostlist } from './hostlist.js';
+import { expandHostlist, splitTopLevel } from './hostlist.js';
 import { resolveNodeName, type NodeLookup } from './node-names.js';
 
 /** What a limit can name, besides nodes. */
@@ -13,24 +13,6 @@ export interface LimitIndex extends NodeLookup {
 
 export type LimitOp = 'union' | 'intersect' | 'exclude';
 export interface LimitTerm { op: LimitOp; name: string }
-
-/** Splits on commas outside brackets, so hostlists may appear in a limit. */
-export function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '[') depth++;
-    else if (c === ']') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
 
 /** Parses a BOS limit: `a,b` union, `&a` intersect, `!a` exclude, left to right. */
 export function parseLimit(limit: string): LimitTerm[] {

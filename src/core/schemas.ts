@@ -9,9 +9,11 @@
  * Our extensions are marked "EXTENSION" and listed in EXTENSIONS: the reference test
  * (test/schemas/reference.test.ts) allows exactly those differences from the spec.
  *
- * This module has no imports: it is plain data, cheap to load. Validation lives in
+ * This module imports only the vocabulary (types.ts): it is plain data, cheap to load. Validation lives in
  * validate-body.ts, which is the only module that loads ajv.
  */
+
+import { ACTIONS, OPERATIONS, PHASES, SESSION_STATUSES } from './types.js';
 
 /** A JSON Schema: plain data. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -32,19 +34,11 @@ export const LOGGING_LEVEL_PATTERN =
 /** Version numbers are decimal strings without leading zeros. */
 const VERSION_NUMBER_PATTERN = '^(0|[1-9][0-9]*)$';
 
-export const OPERATIONS_ENUM = ['boot', 'reboot', 'shutdown'] as const;
-export const SESSION_STATUS_ENUM = ['pending', 'running', 'complete'] as const;
+export const OPERATIONS_ENUM = OPERATIONS;
+export const SESSION_STATUS_ENUM = SESSION_STATUSES;
 export const ARCH_ENUM = ['X86', 'ARM', 'Other', 'Unknown'] as const;
-export const COMPONENT_PHASE_ENUM = ['configuring', 'powering_off', 'powering_on', ''] as const;
-export const COMPONENT_ACTION_ENUM = [
-  'actual_state_cleanup',
-  'apply_staged',
-  'newly_discovered',
-  'powering_off_forcefully',
-  'powering_off_gracefully',
-  'powering_on',
-  'session_setup',
-] as const;
+export const COMPONENT_PHASE_ENUM = PHASES;
+export const COMPONENT_ACTION_ENUM = ACTIONS;
 
 /** The most a BOS counter, retry policy or wait time may be. */
 const COUNT_MAX = 1048576;

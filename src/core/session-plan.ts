@@ -1,5 +1,6 @@
 import { bosError } from './errors.js';
-import { evaluateLimit, splitTopLevel, type LimitIndex } from './limit.js';
+import { evaluateLimit, type LimitIndex } from './limit.js';
+import { splitTopLevel } from './hostlist.js';
 import { looksLikeNid } from './node-names.js';
 import { configurationFor, directArtifacts } from './template.js';
 import type { BootArtifacts, InventoryNode, Operation, SessionTemplate } from './types.js';

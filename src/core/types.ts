@@ -3,7 +3,7 @@
 export const OPERATIONS = ['boot', 'reboot', 'shutdown'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-export const PHASES = ['powering_off', 'powering_on', 'configuring', ''] as const;
+export const PHASES = ['configuring', 'powering_off', 'powering_on', ''] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const STATUSES = [

@@ -1,7 +1,7 @@
 import type { Db } from './db.js';
 import type { InventoryNode } from '../core/types.js';
 import type { PlanIndex } from '../core/session-plan.js';
-import { nodeNames, roleKeys } from '../core/inventory.js';
+import { inventoryIndex, nodeNames } from '../core/inventory.js';
 
 interface Row {
   xname: string;
@@ -95,22 +95,6 @@ export class InventoryStore {
 
   /** An in-memory index of the whole inventory for limit and boot set resolution. */
   index(): PlanIndex {
-    const nodes = this.list();
-    const byXname = new Map(nodes.map((n) => [n.xname, n]));
-    const groups = new Map<string, string[]>();
-    const roles = new Map<string, string[]>();
-    for (const n of nodes) {
-      for (const g of n.groups) groups.set(g, [...(groups.get(g) ?? []), n.xname]);
-      for (const r of roleKeys(n)) roles.set(r.toLowerCase(), [...(roles.get(r.toLowerCase()) ?? []), n.xname]);
-    }
-    return {
-      allXnames: () => byXname.keys(),
-      node: (x) => byXname.get(x),
-      hasXname: (x) => byXname.has(x),
-      xnameByName: (name) => this.xnameByName(name),
-      xnameByNid: (nid) => this.xnameByNid(nid),
-      groupMembers: (g) => groups.get(g),
-      roleMembers: (r) => roles.get(r.toLowerCase()),
-    };
+    return inventoryIndex(this.list(), this);
   }
 }

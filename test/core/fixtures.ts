@@ -1,6 +1,6 @@
 import type { InventoryNode, SessionTemplate } from '../../src/core/types.js';
 import type { PlanIndex } from '../../src/core/session-plan.js';
-import { roleKeys } from '../../src/core/inventory.js';
+import { inventoryIndex } from '../../src/core/inventory.js';
 
 export function node(xname: string, nid: number, extra: Partial<InventoryNode> = {}): InventoryNode {
   return {
@@ -22,22 +22,7 @@ export function smallCluster(): InventoryNode[] {
 }
 
 export function indexOf(nodes: InventoryNode[]): PlanIndex {
-  const by = new Map(nodes.map((n) => [n.xname, n]));
-  const groups = new Map<string, string[]>();
-  const roles = new Map<string, string[]>();
-  for (const n of nodes) {
-    for (const g of n.groups) groups.set(g, [...(groups.get(g) ?? []), n.xname]);
-    for (const r of roleKeys(n)) roles.set(r.toLowerCase(), [...(roles.get(r.toLowerCase()) ?? []), n.xname]);
-  }
-  return {
-    allXnames: () => by.keys(),
-    node: (x) => by.get(x),
-    hasXname: (x) => by.has(x),
-    xnameByName: (name) => nodes.find((n) => n.hostname?.toLowerCase() === name.toLowerCase() || n.aliases.includes(name))?.xname,
-    xnameByNid: (nid) => nodes.find((n) => n.nid === nid)?.xname,
-    groupMembers: (g) => groups.get(g),
-    roleMembers: (r) => roles.get(r.toLowerCase()),
-  };
+  return inventoryIndex(nodes);
 }
 
 export const templateV2: SessionTemplate = {
