@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { bosError } from '../core/errors.js';
 import type { Actor } from '../core/types.js';
 import type { Backend } from '../services/backend.js';
 import type { Io } from './io.js';
@@ -26,6 +27,9 @@ export interface CliDeps {
 
 export function globalsOf(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  if (o.db !== undefined && String(o.db).trim() === '') {
+    throw bosError('BOS_VALUE_INVALID', '--db is empty: give the database file\'s path, or leave --db out for the default');
+  }
   return {
     db: o.db as string | undefined,
     output: parseOutputFormat((o.output as string | undefined) ?? 'table'),

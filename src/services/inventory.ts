@@ -1,5 +1,5 @@
 import { bosError } from '../core/errors.js';
-import { checkInventoryUnique, sameInventoryNode } from '../core/inventory.js';
+import { checkInventoryUnique, nodeNames, sameInventoryNode } from '../core/inventory.js';
 import { newComponent } from '../core/component.js';
 import { resolveNodeName } from '../core/node-names.js';
 import type { Component, InventoryNode } from '../core/types.js';
@@ -18,9 +18,14 @@ export function importInventory(ctx: ServiceContext, nodes: InventoryNode[]): Im
   const now = isoNow(ctx);
   const report: ImportReport = { added: [], updated: [], unchanged: [] };
   ctx.store.write(() => {
+    checkNamesFree(ctx, nodes);
+    const olds = new Map(nodes.map((n) => [n.xname, ctx.store.inventory.get(n.xname)]));
+    const changed = new Set(nodes.filter((n) => { const old = olds.get(n.xname); return !old || !sameInventoryNode(old, n); }));
+    // Nodes may trade nids within one import: release the changed nodes' nids first.
+    ctx.store.inventory.releaseNids([...changed].map((n) => n.xname));
     for (const n of nodes) {
-      const old = ctx.store.inventory.get(n.xname);
-      if (old && sameInventoryNode(old, n)) { report.unchanged.push(n.xname); continue; }
+      const old = olds.get(n.xname);
+      if (!changed.has(n)) { report.unchanged.push(n.xname); continue; }
       ctx.store.inventory.put(n, now);
       (old ? report.updated : report.added).push(n.xname);
       ctx.store.events.record(now, 'inventory', n.xname, old ? 'updated' : 'added', {}, ctx.actor);
@@ -31,6 +36,20 @@ export function importInventory(ctx: ServiceContext, nodes: InventoryNode[]): Im
     }
   });
   return report;
+}
+
+/** A name or nid held by a node this import does not re-import is refused. */
+function checkNamesFree(ctx: ServiceContext, nodes: InventoryNode[]): void {
+  const incoming = new Set(nodes.map((n) => n.xname));
+  for (const n of nodes) {
+    const claims: Array<[string, string | undefined]> = nodeNames(n).map((name) => [`hostname or alias "${name}"`, ctx.store.inventory.xnameByName(name)]);
+    if (n.nid !== null) claims.push([`nid ${n.nid}`, ctx.store.inventory.xnameByNid(n.nid)]);
+    for (const [what, holder] of claims) {
+      if (holder !== undefined && holder !== n.xname && !incoming.has(holder)) {
+        throw bosError('BOS_INVENTORY_INVALID', `${n.xname}: ${what} already belongs to ${holder}: change ${holder} in the same file, or choose another`);
+      }
+    }
+  }
 }
 
 export function listInventory(ctx: ServiceContext): InventoryNode[] {

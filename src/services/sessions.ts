@@ -61,7 +61,7 @@ export function createSession(ctx: ServiceContext, req: SessionCreateRequest): S
       stage,
       components: nodes.join(','),
       include_disabled: includeDisabled,
-      status: { status: 'running', start_time: now, end_time: null, error: null },
+      status: { status: 'pending', start_time: now, end_time: null, error: null },
     };
     ctx.store.sessions.put(session);
     ctx.store.events.record(now, 'session', name, 'created', {

@@ -72,6 +72,11 @@ export function deleteTemplate(ctx: ServiceContext, name: string): void {
 /** Every problem of a stored template, or of a body not yet stored; [] when valid. */
 export function templateCheck(ctx: ServiceContext, t: SessionTemplate): string[] {
   const shape = validateBody('V2SessionTemplate', t);
-  if (shape.length > 0) return shape;
-  return templateProblems(t, ctx.store.read(() => ctx.store.options.get()));
+  const sets = t.boot_sets as unknown;
+  const rulesCanRun = sets !== null && typeof sets === 'object' && !Array.isArray(sets)
+    && Object.values(sets as object).every((b) => b !== null && typeof b === 'object' && !Array.isArray(b));
+  if (!rulesCanRun) return shape;
+  // Both lists, without repeating what the schema already said about a boot set's kernel.
+  const rules = templateProblems(t, ctx.store.read(() => ctx.store.options.get()));
+  return [...shape, ...rules.filter((r) => !shape.some((s) => r.includes('"kernel" needs an "initrd"') && s.includes('initrd')))];
 }

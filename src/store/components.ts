@@ -16,6 +16,7 @@ interface Row {
   staged_state: string;
   last_action: string;
   event_stats: string;
+  rev: number;
 }
 
 function fromRow(r: Row): Component {
@@ -73,7 +74,7 @@ export class ComponentStore {
         actual_state, desired_state, staged_state, last_action, event_stats)
       VALUES (@id, @enabled, @phase, @status_override, @session, @staged_session, @error, @retry_policy,
         @actual_state, @desired_state, @staged_state, @last_action, @event_stats)
-      ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, phase = excluded.phase, status_override = excluded.status_override,
+      ON CONFLICT(id) DO UPDATE SET rev = rev + 1, enabled = excluded.enabled, phase = excluded.phase, status_override = excluded.status_override,
         session = excluded.session, staged_session = excluded.staged_session, error = excluded.error, retry_policy = excluded.retry_policy,
         actual_state = excluded.actual_state, desired_state = excluded.desired_state, staged_state = excluded.staged_state,
         last_action = excluded.last_action, event_stats = excluded.event_stats`);
@@ -87,6 +88,18 @@ export class ComponentStore {
 
   put(c: Component): void {
     this.upsertStmt.run(toParams(c));
+  }
+
+  /** The component and its revision, which every put increments. */
+  getVersioned(id: string): { component: Component; rev: number } | undefined {
+    const r = this.getStmt.get(id);
+    return r ? { component: fromRow(r), rev: r.rev } : undefined;
+  }
+
+  /** Active components with their revisions, for the daemon's start. */
+  activeVersioned(): Array<{ component: Component; rev: number }> {
+    return this.db.prepare<[], Row>("SELECT * FROM components WHERE enabled = 1 AND status_override <> 'failed' ORDER BY id").all()
+      .map((r) => ({ component: fromRow(r), rev: r.rev }));
   }
 
   delete(id: string): boolean {
@@ -108,6 +121,16 @@ export class ComponentStore {
     if (q.startAfterId !== undefined) { where.push('id > ?'); params.push(q.startAfterId); }
     const sql = `SELECT * FROM components${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${q.limit ? ` LIMIT ${Math.floor(q.limit)}` : ''}`;
     return (this.db.prepare<unknown[], Row>(sql).all(...params)).map(fromRow);
+  }
+
+  /** The state a node was last stable on (kept beside the BOS fields, for rollback). */
+  setLastStable(id: string, state: Component['desired_state']): void {
+    this.db.prepare('UPDATE components SET last_stable_state = ? WHERE id = ?').run(JSON.stringify(state), id);
+  }
+
+  lastStable(id: string): Component['desired_state'] | undefined {
+    const r = this.db.prepare<[string], { s: string }>('SELECT last_stable_state AS s FROM components WHERE id = ?').get(id);
+    return r ? JSON.parse(r.s) : undefined;
   }
 
   count(): number {

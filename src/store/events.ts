@@ -26,6 +26,17 @@ export class EventStore {
     this.insertStmt.run(at, kind, subject, action, JSON.stringify(detail), actor.user, actor.via);
   }
 
+  /** Components changed since event `afterId` (every component change records an event). */
+  changedComponentsSince(afterId: number): { ids: string[]; lastId: number } {
+    const rows = this.db.prepare<[number], { id: number; subject: string }>(
+      "SELECT id, subject FROM events WHERE id > ? AND kind = 'component' ORDER BY id").all(afterId);
+    return { ids: [...new Set(rows.map((r) => r.subject))], lastId: rows.length ? rows[rows.length - 1].id : this.lastId(afterId) };
+  }
+
+  lastId(fallback = 0): number {
+    return (this.db.prepare('SELECT max(id) AS m FROM events').get() as { m: number | null }).m ?? fallback;
+  }
+
   history(kind: EventKind, subject: string, limit = 1000): EventRecord[] {
     const rows = this.db
       .prepare<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(

@@ -75,8 +75,6 @@ export class InventoryStore {
   put(n: InventoryNode, now: string): void {
     this.db.prepare('DELETE FROM node_names WHERE xname = ?').run(n.xname);
     this.db.prepare('DELETE FROM node_groups WHERE xname = ?').run(n.xname);
-    // A nid moving from one node to another within one import: free it first.
-    if (n.nid !== null) this.db.prepare('UPDATE nodes SET nid = NULL WHERE nid = ? AND xname <> ?').run(n.nid, n.xname);
     this.db.prepare(`INSERT INTO nodes (xname, nid, hostname, aliases, role, subrole, groups, enabled, arch, bmc_address, redfish_system_id, credentials_ref, updated_at)
       VALUES (@xname, @nid, @hostname, @aliases, @role, @subrole, @groups, @enabled, @arch, @bmc_address, @redfish_system_id, @credentials_ref, @updated_at)
       ON CONFLICT(xname) DO UPDATE SET nid = excluded.nid, hostname = excluded.hostname, aliases = excluded.aliases, role = excluded.role,
@@ -87,6 +85,11 @@ export class InventoryStore {
     for (const name of nodeNames(n)) nameStmt.run(name, n.xname);
     const groupStmt = this.db.prepare('INSERT OR IGNORE INTO node_groups (grp, xname) VALUES (?, ?)');
     for (const g of n.groups) groupStmt.run(g, n.xname);
+  }
+
+  releaseNids(xnames: string[]): void {
+    const stmt = this.db.prepare('UPDATE nodes SET nid = NULL WHERE xname = ?');
+    for (const x of xnames) stmt.run(x);
   }
 
   delete(xname: string): boolean {

@@ -94,6 +94,20 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
   `,
+  // 2: what bosd wrote to BSS, by referral token (a booted node reports only the token);
+  // each component's last stable state (for rollback) and a revision counter, so that bosd
+  // never overwrites a change it has not seen.
+  `
+  CREATE TABLE bss_tokens (
+    token TEXT PRIMARY KEY,
+    kernel TEXT NOT NULL,
+    initrd TEXT NOT NULL,
+    params TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  ALTER TABLE components ADD COLUMN last_stable_state TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE components ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,5 @@
 import { openDatabase, storeError, type Db } from './db.js';
+import { BssTokenStore } from './bss-tokens.js';
 import { ComponentStore } from './components.js';
 import { EventStore } from './events.js';
 import { InventoryStore } from './inventory.js';
@@ -8,6 +9,7 @@ import { TemplateStore } from './templates.js';
 
 /** The database and its tables; every command runs inside one `write` or `read`. */
 export class Store {
+  readonly bssTokens: BssTokenStore;
   readonly components: ComponentStore;
   readonly events: EventStore;
   readonly inventory: InventoryStore;
@@ -16,6 +18,7 @@ export class Store {
   readonly templates: TemplateStore;
 
   private constructor(readonly db: Db, readonly path: string) {
+    this.bssTokens = new BssTokenStore(db);
     this.components = new ComponentStore(db);
     this.events = new EventStore(db);
     this.inventory = new InventoryStore(db);
@@ -50,6 +53,11 @@ export class Store {
     } catch (e) {
       throw storeError(e, this.path);
     }
+  }
+
+  /** Changes whenever another connection commits: the daemon's cheap wake-up check. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   close(): void {

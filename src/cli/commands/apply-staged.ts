@@ -45,7 +45,7 @@ export async function runApplyStaged(nodes: string[], opts: ApplyStagedOpts, cmd
   const g = globalsOf(cmd);
   const args: string[] = [];
   for (const n of nodes) {
-    if (n === '-') args.push(...(await deps.io.readStdin()).split(/[\s,]+/).filter(Boolean));
+    if (n === '-') args.push(...(await deps.io.readStdin()).split(/\s+/).filter(Boolean));
     else args.push(n);
   }
   // Slurm names nodes by their short host name.

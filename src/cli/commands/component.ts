@@ -15,7 +15,8 @@ function boolFlag(name: string, v: string | undefined): boolean | undefined {
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  const c = program.command('component').description('components: each node\'s desired, staged and actual state, phase and status');
+  const c = program.command('component').description('components: each node\'s desired, staged and actual state, phase and status')
+    .addHelpText('after', '\nExamples:\n  bosctl component list --status failed -o wide\n  bosctl component describe nid000001\n  bosctl component history nid000001');
 
   c.command('list')
     .alias('ls')

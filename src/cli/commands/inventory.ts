@@ -9,7 +9,8 @@ import { printData, printList, printOne, renderFields } from '../output/format.j
 import { componentView, inventoryView } from '../output/views.js';
 
 export function register(program: Command, deps: CliDeps): void {
-  const inv = program.command('inventory').description('the nodes bosctl knows: xname, nid, hostname, role, groups, BMC');
+  const inv = program.command('inventory').description('the nodes bosctl knows: xname, nid, hostname, role, groups, BMC')
+    .addHelpText('after', '\nExamples:\n  bosctl inventory import nodes.csv\n  bosctl inventory list -o wide\n  bosctl inventory describe nid000001');
 
   inv.command('import')
     .description('add or update nodes from a JSON, YAML or CSV file (upsert by xname)')

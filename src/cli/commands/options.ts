@@ -6,7 +6,8 @@ import { globalsOf } from '../context.js';
 import { printData, renderTable } from '../output/format.js';
 
 export function register(program: Command, deps: CliDeps): void {
-  const opt = program.command('options').description('bosd\'s knobs (BOS v2 options), stored in the database');
+  const opt = program.command('options').description('bosd\'s knobs (BOS v2 options), stored in the database')
+    .addHelpText('after', '\nExamples:\n  bosctl options list -o wide\n  bosctl options update max_boot_wait_time=1800');
 
   opt.command('list')
     .alias('ls')

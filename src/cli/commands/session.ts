@@ -26,7 +26,8 @@ function stageFlag(v: string | boolean | undefined): boolean {
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  const s = program.command('session').description('sessions: apply a template to nodes now, or stage it for later');
+  const s = program.command('session').description('sessions: apply a template to nodes now, or stage it for later')
+    .addHelpText('after', '\nExamples:\n  bosctl session create --template compute-v2 --operation reboot --stage --limit Compute\n  bosctl session list\n  bosctl session status SESSION');
 
   s.command('create')
     .description('create a session: stage (--stage) or set the desired state of the template\'s nodes')
@@ -104,7 +105,7 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
       deps.io.out(`Session:   ${r.session.name} (${r.session.operation}${r.session.stage ? ', staged' : ''}, template ${r.session.template_name})\n`);
       deps.io.out(`Status:    ${paintStatus(e.status, p)}, ${e.phases.percent_complete}% complete, ${e.managed_components_count} node(s), running for ${e.timing.duration}\n\n`);
       const rows = Object.entries(r.counts).map(([phase, n]) => [phase, String(n)]);
-      deps.io.out(renderTable([[p.bold('PHASE'), p.bold('NODES')], ...rows]));
+      deps.io.out(renderTable(g.headers ? [[p.bold('PHASE'), p.bold('NODES')], ...rows] : rows));
       const errors = Object.entries(e.error_summary);
       if (errors.length) {
         deps.io.out('\nErrors:\n');

@@ -54,7 +54,8 @@ async function bodyFromFile(file: string, deps: CliDeps): Promise<Record<string,
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  const st = program.command('sessiontemplate').alias('template').description('session templates: boot sets (artifacts, nodes) and configuration');
+  const st = program.command('sessiontemplate').alias('template').description('session templates: boot sets (artifacts, nodes) and configuration')
+    .addHelpText('after', '\nExamples:\n  bosctl sessiontemplate create compute-v2 --file compute-v2.yaml\n  bosctl sessiontemplate list\n  bosctl sessiontemplate validate compute-v2');
 
   addQuickFlags(st.command('create')
     .description('create a session template from a file or from quick flags (one boot set)')
