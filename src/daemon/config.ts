@@ -1,0 +1,151 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { bosError } from '../core/errors.js';
+import { parseLogLevel, type LogLevel } from './log.js';
+
+/** bosd's settings: the config file (YAML or JSON), then flags over it. */
+export interface BosdConfig {
+  db: string;
+  listen: string;
+  insecureHttp: boolean;
+  bssUrl: string;
+  cfsUrl: string | null;
+  credentialsFile: string | null;
+  caBundle: string | null;
+  insecureSkipTlsVerify: boolean;
+  logLevel: LogLevel;
+  powerPollMs: number;
+  cfsPollMs: number;
+  retryBackoffMs: number;
+  maxInFlight: number;
+  requestTimeoutMs: number;
+  stopTimeoutMs: number;
+}
+
+export interface BmcCredentials { username: string; password: string }
+
+export interface CredentialsBook {
+  lookup(ref: string | null | undefined, bmcXname: string): BmcCredentials;
+  /** Every password, so the logger can mask them. */
+  secrets(): string[];
+}
+
+const bad = (msg: string) => bosError('BOS_VALUE_INVALID', msg);
+
+/** Keys of the config file, in snake_case as written there. */
+const FILE_KEYS: Record<string, keyof BosdConfig> = {
+  db: 'db', listen: 'listen', insecure_http: 'insecureHttp', bss_url: 'bssUrl', cfs_url: 'cfsUrl',
+  credentials_file: 'credentialsFile', ca_bundle: 'caBundle', insecure_skip_tls_verify: 'insecureSkipTlsVerify',
+  log_level: 'logLevel', power_poll_ms: 'powerPollMs', cfs_poll_ms: 'cfsPollMs', retry_backoff_ms: 'retryBackoffMs',
+  max_in_flight: 'maxInFlight', request_timeout_ms: 'requestTimeoutMs', stop_timeout_ms: 'stopTimeoutMs',
+};
+
+export const CONFIG_DEFAULTS: Omit<BosdConfig, 'db' | 'bssUrl'> = {
+  listen: '127.0.0.1:8180', insecureHttp: false, cfsUrl: null, credentialsFile: null, caBundle: null,
+  insecureSkipTlsVerify: false, logLevel: 'info', powerPollMs: 2000, cfsPollMs: 5000, retryBackoffMs: 2000,
+  maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000,
+};
+
+async function parseFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (e) {
+    throw bad(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const { parse } = await import('yaml');
+  let v: unknown;
+  try { v = parse(text); } catch (e) { throw bad(`config file ${path} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`); }
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad(`config file ${path} must hold a mapping of settings`);
+  return v as Record<string, unknown>;
+}
+
+/** Merges file and flags (flags win) and checks every value. */
+export async function loadConfig(configPath: string | undefined, flags: Partial<BosdConfig>, defaultDb: string): Promise<BosdConfig> {
+  const fromFile: Partial<BosdConfig> = {};
+  if (configPath) {
+    const raw = await parseFile(configPath);
+    for (const [k, v] of Object.entries(raw)) {
+      const key = FILE_KEYS[k];
+      if (!key) throw bad(`unknown setting "${k}" in ${configPath}: expected one of ${Object.keys(FILE_KEYS).join(', ')}`);
+      (fromFile as Record<string, unknown>)[key] = v;
+    }
+  }
+  const merged = { ...CONFIG_DEFAULTS, db: defaultDb, ...fromFile, ...stripUndefined(flags) } as Record<string, unknown>;
+  if (typeof merged.bssUrl !== 'string' || merged.bssUrl === '') {
+    throw bad('no BSS URL: set bss_url in the config file or pass --bss-url (e.g. https://api-gw-service-nmn.local/apis/bss)');
+  }
+  for (const k of ['bssUrl', 'cfsUrl'] as const) {
+    const v = merged[k];
+    if (v === null || v === undefined) continue;
+    try {
+      const u = new URL(String(v));
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      if (u.username || u.password) throw bad(`${k === 'bssUrl' ? 'bss_url' : 'cfs_url'} must not carry credentials`);
+    } catch (e) {
+      if ((e as { code?: string }).code) throw e;
+      throw bad(`invalid ${k === 'bssUrl' ? 'bss_url' : 'cfs_url'} "${String(v)}": expected an http(s) URL`);
+    }
+  }
+  const level = parseLogLevel(String(merged.logLevel));
+  if (!level) throw bad(`invalid log level "${String(merged.logLevel)}": expected debug, info, warn or error`);
+  merged.logLevel = level;
+  for (const k of ['powerPollMs', 'cfsPollMs', 'retryBackoffMs', 'maxInFlight', 'requestTimeoutMs', 'stopTimeoutMs'] as const) {
+    const n = Number(merged[k]);
+    if (!Number.isInteger(n) || n < 1 || n > 86_400_000) throw bad(`invalid ${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} "${String(merged[k])}": expected a positive integer`);
+    merged[k] = n;
+  }
+  parseListen(String(merged.listen));
+  return merged as unknown as BosdConfig;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 65535) throw bad(`invalid listen address "${text}": expected HOST:PORT, e.g. 127.0.0.1:8180 (port 0 picks one)`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/**
+ * Reads the Redfish credentials file. It must be readable by its owner only: a file others
+ * can read is refused, because it holds every BMC's password.
+ */
+export async function loadCredentials(path: string): Promise<CredentialsBook> {
+  let st;
+  try { st = statSync(path); } catch (e) {
+    throw bad(`cannot read credentials file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw bad(`credentials file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
+  }
+  const raw = await parseFile(path);
+  const entry = (v: unknown, where: string): BmcCredentials => {
+    const o = v as { username?: unknown; password?: unknown };
+    if (!o || typeof o.username !== 'string' || typeof o.password !== 'string') {
+      throw bad(`credentials file ${path}: ${where} needs a username and a password`);
+    }
+    return { username: o.username, password: o.password };
+  };
+  const def = raw.default === undefined ? undefined : entry(raw.default, 'default');
+  const refs = new Map(Object.entries((raw.refs ?? {}) as Record<string, unknown>).map(([k, v]) => [k, entry(v, `refs.${k}`)]));
+  const bmcs = new Map(Object.entries((raw.bmcs ?? {}) as Record<string, unknown>).map(([k, v]) => [k, entry(v, `bmcs.${k}`)]));
+  const unknown = Object.keys(raw).filter((k) => !['default', 'refs', 'bmcs'].includes(k));
+  if (unknown.length) throw bad(`credentials file ${path}: unknown key "${unknown[0]}": expected default, refs or bmcs`);
+  if (!def && refs.size === 0 && bmcs.size === 0) throw bad(`credentials file ${path} holds no credentials: add a default entry`);
+  return {
+    lookup(ref, bmcXname) {
+      const c = bmcs.get(bmcXname) ?? (ref ? refs.get(ref) : undefined) ?? def;
+      if (!c) throw new Error(`no Redfish credentials for BMC ${bmcXname}${ref ? ` (reference "${ref}")` : ''} in ${path}`);
+      return c;
+    },
+    secrets: () => [def, ...refs.values(), ...bmcs.values()].filter((c): c is BmcCredentials => !!c).map((c) => c.password),
+  };
+}

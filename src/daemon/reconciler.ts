@@ -1,0 +1,513 @@
+import { decide, isActive, sameArtifacts, type Decision, type Facts, type PowerState, type ReconcileOptions } from '../core/reconcile.js';
+import { sessionIsDone } from '../core/component.js';
+import type { Options } from '../core/options.js';
+import type { Actor, BootArtifacts, Component } from '../core/types.js';
+import { bmcOf } from '../core/xname.js';
+import type { Store } from '../store/store.js';
+import { Coalescer, Semaphore } from './coalesce.js';
+import type { BootParamsDriver, CfsState, ConfigDriver, PowerDriver, PowerTarget } from './drivers.js';
+
+type CfsPatch = Parameters<ConfigDriver['patchComponents']>[1];
+import type { Logger } from './log.js';
+
+export interface ReconcilerConfig {
+  /** How often a node's power is re-read while bosd waits for it to change (ms). */
+  powerPollMs: number;
+  /** How often CFS is asked about nodes being configured (ms). */
+  cfsPollMs: number;
+  /** First wait after a failed call out; doubles per attempt (ms). */
+  retryBackoffMs: number;
+  /** Redfish calls in flight at most. */
+  maxInFlight: number;
+  /** How often the database is checked for changes by other processes (ms). */
+  watchMs: number;
+  /** How often sessions are checked for completion (ms). */
+  sweepMs: number;
+  /** How long BSS and CFS calls wait for others to join their batch (ms). */
+  batchWindowMs: number;
+}
+
+export const DEFAULT_RECONCILER_CONFIG: ReconcilerConfig = {
+  powerPollMs: 2000, cfsPollMs: 5000, retryBackoffMs: 2000, maxInFlight: 64, watchMs: 5, sweepMs: 1000, batchWindowMs: 20,
+};
+
+interface NodeWork {
+  id: string;
+  component: Component;
+  rev: number;
+  nextAt: number;
+  busy: boolean;
+  /** A change arrived while a step ran: reload before the next one. */
+  dirty: boolean;
+  power?: { state: PowerState; at: number };
+  powerError?: string;
+  powerFailures: number;
+  cfs?: { state: CfsState | null; at: number };
+}
+
+type WriteFn = (cur: Component, rev: number) => Component | undefined | 'conflict';
+interface WriteItem { id: string; fn: WriteFn; event?: { action: string; detail: Record<string, unknown> }; bssToken?: { token: string; artifacts: BootArtifacts }; stable?: boolean }
+type WriteResult = { rev: number; component: Component } | 'conflict' | 'gone' | 'unchanged';
+
+const ACTOR: Actor = { user: 'bosd', via: 'bosd reconciler' };
+
+/**
+ * Drives every enabled component towards its desired state. All state is in the database:
+ * each step's intent is committed before the call out, so a restart resumes every node
+ * where it was. Calls to BSS and CFS made by many nodes at once are batched.
+ */
+export class Reconciler {
+  private readonly nodes = new Map<string, NodeWork>();
+  private readonly targets = new Map<string, PowerTarget>();
+  private readonly sem: Semaphore;
+  private readonly writes: Coalescer<WriteItem, WriteResult>;
+  private readonly bssPuts: Coalescer<{ id: string; artifacts: BootArtifacts }, string>;
+  private readonly cfsReads: Coalescer<string, CfsState | null>;
+  private readonly cfsPatches: Coalescer<{ id: string; patch: CfsPatch }, true>;
+  private options!: ReconcileOptions & Pick<Options, 'max_component_batch_size'>;
+  private lastEventId = 0;
+  private lastDataVersion = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private lastSweep = 0;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeRequested = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly drivers: { power: PowerDriver; bss: BootParamsDriver; cfs: ConfigDriver | null },
+    private readonly log: Logger,
+    private readonly config: ReconcilerConfig = DEFAULT_RECONCILER_CONFIG,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sem = new Semaphore(config.maxInFlight);
+    this.writes = new Coalescer((items) => this.commit(items), 2000);
+    // A short window lets nodes that reach the same step within it share one call.
+    this.bssPuts = new Coalescer((items) => this.flushBss(items), Number.POSITIVE_INFINITY, config.batchWindowMs);
+    this.cfsReads = new Coalescer((ids) => this.flushCfsReads(ids), 1000, config.batchWindowMs);
+    this.cfsPatches = new Coalescer((items) => this.flushCfsPatches(items), Number.POSITIVE_INFINITY, config.batchWindowMs);
+  }
+
+  start(): void {
+    this.refreshOptions();
+    this.lastEventId = this.store.events.lastId();
+    for (const { component, rev } of this.store.components.activeVersioned()) this.track(component, rev);
+    this.log.log('info', 'reconciler started', { active_nodes: this.nodes.size });
+    this.schedule(0);
+  }
+
+  /** Something changed (the API wrote): look at once. */
+  wake(): void {
+    this.wakeRequested = true;
+    if (!this.stopping) this.schedule(0);
+  }
+
+  /** Stops taking new steps and waits for those in flight, at most `boundMs`. */
+  async stop(boundMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.inFlight]);
+    let bounded: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => { bounded = setTimeout(() => r('timeout'), boundMs); });
+    const outcome = await Promise.race([all.then(() => 'done' as const), timeout]);
+    clearTimeout(bounded);
+    if (outcome === 'timeout') this.log.log('warn', 'stopped with calls still in flight', { in_flight: this.inFlight.size });
+  }
+
+  /** For tests and status: how many nodes bosd is working on. */
+  get activeCount(): number {
+    return this.nodes.size;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.stopping) return;
+    try {
+      const dv = this.store.dataVersion();
+      if (dv !== this.lastDataVersion || this.wakeRequested) {
+        this.lastDataVersion = dv;
+        this.wakeRequested = false;
+        this.reloadChanged();
+      }
+      const now = this.now();
+      if (now - this.lastSweep >= this.config.sweepMs) {
+        this.lastSweep = now;
+        this.sweepSessions();
+      }
+      const cap = this.options.max_component_batch_size || Number.POSITIVE_INFINITY;
+      let busy = 0;
+      for (const w of this.nodes.values()) if (w.busy) busy++;
+      let next = now + this.config.watchMs;
+      for (const w of this.nodes.values()) {
+        if (w.busy) continue;
+        if (w.nextAt <= now && busy < cap) {
+          busy++;
+          this.runStep(w);
+        }
+      }
+      next = Math.max(now + 1, Math.min(next, now + this.config.watchMs));
+      this.schedule(next - now);
+    } catch (e) {
+      this.log.log('error', 'reconciler pass failed', { error: (e as Error).message });
+      this.schedule(this.config.retryBackoffMs);
+    }
+  }
+
+  private refreshOptions(): void {
+    const o = this.store.read(() => this.store.options.get());
+    this.options = {
+      max_power_off_wait_time: o.max_power_off_wait_time,
+      max_power_on_wait_time: o.max_power_on_wait_time,
+      max_boot_wait_time: o.max_boot_wait_time,
+      default_retry_policy: o.default_retry_policy,
+      max_component_batch_size: o.max_component_batch_size,
+      retryBackoffMs: this.config.retryBackoffMs,
+    };
+  }
+
+  private reloadChanged(): void {
+    const { ids, lastId } = this.store.read(() => this.store.events.changedComponentsSince(this.lastEventId));
+    this.lastEventId = lastId;
+    this.refreshOptions();
+    if (ids.length === 0) return;
+    this.store.read(() => {
+      for (const id of ids) {
+        const w = this.nodes.get(id);
+        if (w?.busy) { w.dirty = true; continue; }
+        const v = this.store.components.getVersioned(id);
+        if (!v || !isActive(v.component)) { this.nodes.delete(id); continue; }
+        if (w && w.rev === v.rev) continue;
+        this.track(v.component, v.rev);
+      }
+    });
+  }
+
+  private track(component: Component, rev: number): void {
+    const old = this.nodes.get(component.id);
+    const desiredChanged = old && !sameArtifacts(old.component.desired_state.boot_artifacts, component.desired_state.boot_artifacts);
+    this.nodes.set(component.id, {
+      id: component.id, component, rev, nextAt: 0, busy: false, dirty: false,
+      // Facts stay valid across a reload unless the goal changed.
+      power: desiredChanged ? undefined : old?.power,
+      powerFailures: old?.powerFailures ?? 0,
+      cfs: undefined,
+    });
+  }
+
+  private target(id: string): PowerTarget {
+    let t = this.targets.get(id);
+    if (!t) {
+      const n = this.store.read(() => this.store.inventory.get(id));
+      const bmc = bmcOf(id);
+      t = { nodeXname: id, bmcXname: bmc, address: n?.bmc_address ?? bmc, systemId: n?.redfish_system_id ?? null, credentialsRef: n?.credentials_ref ?? null };
+      this.targets.set(id, t);
+    }
+    return t;
+  }
+
+  private runStep(w: NodeWork): void {
+    w.busy = true;
+    const p = this.step(w)
+      .catch((e) => {
+        this.log.log('error', 'step failed', { component: w.id, error: (e as Error).message });
+        w.nextAt = this.now() + this.config.retryBackoffMs;
+      })
+      .finally(() => {
+        w.busy = false;
+        this.inFlight.delete(p);
+        if (w.dirty) {
+          w.dirty = false;
+          const v = this.store.read(() => this.store.components.getVersioned(w.id));
+          if (!v || !isActive(v.component)) this.nodes.delete(w.id);
+          else if (v.rev !== w.rev) this.track(v.component, v.rev);
+        }
+        if (!this.stopping) this.schedule(0);
+      });
+    this.inFlight.add(p);
+  }
+
+  private async step(w: NodeWork): Promise<void> {
+    const now = this.now();
+    const facts: Facts = {};
+    const phase = w.component.status.phase;
+    const needPower = !w.power || now - w.power.at >= this.config.powerPollMs || w.powerError !== undefined;
+    if (needPower) {
+      try {
+        const state = await this.sem.run(() => this.drivers.power.powerState(this.target(w.id)));
+        w.power = { state, at: this.now() };
+        w.powerError = undefined;
+        w.powerFailures = 0;
+      } catch (e) {
+        w.power = undefined;
+        w.powerError = (e as Error).message;
+        w.powerFailures++;
+      }
+    }
+    facts.power = w.power?.state;
+    facts.powerError = w.powerError;
+    facts.powerFailures = w.powerFailures;
+    let d = decide(w.component, facts, this.options, this.now());
+    if (d.step.kind === 'observe' && d.step.cfs) {
+      if (!this.drivers.cfs) facts.cfs = null;
+      else if (w.cfs && this.now() - w.cfs.at < this.config.cfsPollMs) facts.cfs = w.cfs.state;
+      else {
+        facts.cfs = await this.cfsReads.add(w.id);
+        w.cfs = { state: facts.cfs, at: this.now() };
+      }
+      if (facts.cfs === null && this.drivers.cfs) facts.cfs = { desired_config: '', enabled: false, configuration_status: 'unknown' };
+      d = decide(w.component, facts, this.options, this.now());
+    }
+    this.log.log('debug', 'decided', { component: w.id, step: d.step.kind, phase: d.component.status.phase, power: facts.power ?? null, cfs: facts.cfs?.configuration_status ?? null });
+    if (!(await this.persistIntent(w, d))) return;
+    await this.perform(w, d, phase);
+  }
+
+  /** Stores the decision's component if it differs; false when someone changed it first. */
+  private async persistIntent(w: NodeWork, d: Decision): Promise<boolean> {
+    if (d.component === w.component && d.step.kind !== 'done' && d.step.kind !== 'fail') return true;
+    const expect = w.rev;
+    const event = eventFor(d);
+    const r = await this.writes.add({
+      id: w.id,
+      fn: (_cur, rev) => (rev === expect ? d.component : 'conflict'),
+      event,
+      stable: d.step.kind === 'done',
+    });
+    if (r === 'conflict' || r === 'gone') {
+      w.dirty = true;
+      w.nextAt = 0;
+      return false;
+    }
+    if (r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
+    return true;
+  }
+
+  private async perform(w: NodeWork, d: Decision, phaseBefore: string): Promise<void> {
+    const step = d.step;
+    const t0 = this.now();
+    switch (step.kind) {
+      case 'wait': {
+        let next = step.until ?? Number.POSITIVE_INFINITY;
+        const poweringOff = w.component.status.phase === 'powering_off';
+        const awaitingOn = w.component.status.phase === 'powering_on' && w.power?.state !== 'On';
+        if (poweringOff || awaitingOn || w.powerError) next = Math.min(next, t0 + this.config.powerPollMs);
+        if (w.component.status.phase === 'configuring') next = Math.min(next, t0 + this.config.cfsPollMs);
+        w.nextAt = next;
+        if (w.component.status.phase === 'configuring') w.cfs = undefined;
+        return;
+      }
+      case 'observe':
+        w.nextAt = t0 + this.config.retryBackoffMs;
+        return;
+      case 'power_off':
+      case 'power_on': {
+        const target = this.target(w.id);
+        try {
+          const r = await this.sem.run(() => (step.kind === 'power_on' ? this.drivers.power.powerOn(target) : this.drivers.power.powerOff(target, step.mode)));
+          this.log.log('info', step.kind === 'power_on' ? 'power on requested' : `power off (${step.mode}) requested`, { component: w.id, reset_type: r.resetType, session: w.component.session });
+          w.power = undefined;
+          w.nextAt = this.now() + Math.min(this.config.powerPollMs, 250);
+        } catch (e) {
+          await this.recordCallFailure(w, (e as Error).message);
+        }
+        return;
+      }
+      case 'set_boot_params': {
+        const artifacts = w.component.desired_state.boot_artifacts!;
+        try {
+          const token = await this.bssPuts.add({ id: w.id, artifacts });
+          const configuration = w.component.desired_state.configuration ?? '';
+          if (this.drivers.cfs) {
+            await this.cfsPatches.add({ id: w.id, patch: { desired_config: configuration, enabled: false, state: [], tags: { bos_session: w.component.session } } });
+          }
+          const r = await this.writes.add({
+            id: w.id,
+            fn: (cur) => (sameArtifacts(cur.desired_state.boot_artifacts, artifacts)
+              ? { ...cur, desired_state: { ...cur.desired_state, bss_token: token } }
+              : undefined),
+            event: { action: 'boot_parameters_set', detail: { kernel: artifacts.kernel, bss_token: token } },
+            bssToken: { token, artifacts },
+          });
+          this.afterWrite(w, r);
+          w.nextAt = 0;
+        } catch (e) {
+          const msg = (e as Error).message;
+          const r = await this.writes.add({
+            id: w.id,
+            fn: (cur) => ({
+              ...cur,
+              error: msg,
+              last_action: { action: 'powering_on', failed: true, last_updated: new Date(this.now()).toISOString() },
+              event_stats: { ...cur.event_stats, power_on_attempts: cur.event_stats.power_on_attempts + 1 },
+            }),
+            event: { action: 'call_failed', detail: { step: 'set_boot_params', error: msg } },
+          });
+          this.afterWrite(w, r);
+          this.log.log('warn', 'setting boot parameters failed', { component: w.id, error: msg });
+          w.nextAt = 0;
+        }
+        return;
+      }
+      case 'configure': {
+        try {
+          await this.cfsPatches.add({ id: w.id, patch: { desired_config: w.component.desired_state.configuration ?? '', enabled: true, tags: { bos_session: w.component.session } } });
+          w.cfs = undefined;
+          const r = await this.writes.add({ id: w.id, fn: () => undefined, event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } } });
+          this.afterWrite(w, r);
+          w.nextAt = this.now() + this.config.cfsPollMs;
+        } catch (e) {
+          await this.recordCallFailure(w, (e as Error).message);
+        }
+        return;
+      }
+      case 'done':
+      case 'fail': {
+        if (step.kind === 'fail') this.log.log('warn', 'node failed', { component: w.id, reason: step.reason, session: w.component.session });
+        else this.log.log('info', wantsOffLabel(w.component), { component: w.id, session: w.component.session, phase_before: phaseBefore });
+        this.nodes.delete(w.id);
+        this.sweepSessions(w.component.session);
+        return;
+      }
+    }
+  }
+
+  private async recordCallFailure(w: NodeWork, msg: string): Promise<void> {
+    this.log.log('warn', 'call failed', { component: w.id, action: w.component.last_action.action, error: msg });
+    const r = await this.writes.add({
+      id: w.id,
+      fn: (cur) => ({ ...cur, error: msg, last_action: { ...cur.last_action, failed: true } }),
+      event: { action: 'call_failed', detail: { step: w.component.last_action.action, error: msg } },
+    });
+    this.afterWrite(w, r);
+    w.power = undefined;
+    w.nextAt = 0;
+  }
+
+  private afterWrite(w: NodeWork, r: WriteResult): void {
+    if (r === 'gone') { this.nodes.delete(w.id); return; }
+    if (r !== 'conflict' && r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
+    else if (r === 'conflict') w.dirty = true;
+  }
+
+  /** One transaction for many nodes' writes, each a function of the row as it is now. */
+  private commit(items: WriteItem[]): WriteResult[] {
+    const nowIso = new Date(this.now()).toISOString();
+    return this.store.write(() => items.map((it): WriteResult => {
+      const v = this.store.components.getVersioned(it.id);
+      if (!v) return 'gone';
+      const next = it.fn(v.component, v.rev);
+      if (next === 'conflict') return 'conflict';
+      if (it.bssToken) this.store.bssTokens.put(it.bssToken.token, it.bssToken.artifacts, nowIso);
+      let final = next ?? v.component;
+      if (it.stable) {
+        this.store.components.setLastStable(it.id, final.desired_state);
+        final = { ...final, enabled: false, error: '', status: { ...final.status, phase: '', status_override: '' } };
+      }
+      if (next !== undefined || it.stable) this.store.components.put(final);
+      if (it.event) this.store.events.record(nowIso, 'component', it.id, it.event.action, { ...it.event.detail, session: final.session }, ACTOR);
+      if (next === undefined && !it.stable) return 'unchanged';
+      const after = this.store.components.getVersioned(it.id)!;
+      return { rev: after.rev, component: after.component };
+    }));
+  }
+
+  /** Nodes wanting the same artifacts share one BSS PUT (and one referral token). */
+  private async flushBss(items: Array<{ id: string; artifacts: BootArtifacts }>): Promise<Array<string | Error>> {
+    const groups = new Map<string, number[]>();
+    items.forEach((it, i) => {
+      const key = JSON.stringify([it.artifacts.kernel, it.artifacts.initrd, it.artifacts.kernel_parameters]);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const out: Array<string | Error> = new Array(items.length);
+    const max = this.options.max_component_batch_size || Number.POSITIVE_INFINITY;
+    await Promise.all([...groups.values()].flatMap((idx) => {
+      const chunks: number[][] = [];
+      for (let i = 0; i < idx.length; i += Math.min(max, idx.length)) chunks.push(idx.slice(i, i + Math.min(max, idx.length)));
+      return chunks.map(async (chunk) => {
+        const a = items[chunk[0]].artifacts;
+        try {
+          const { token } = await this.drivers.bss.putBootParameters({ hosts: chunk.map((i) => items[i].id), kernel: a.kernel, initrd: a.initrd, params: a.kernel_parameters });
+          for (const i of chunk) out[i] = token;
+        } catch (e) {
+          for (const i of chunk) out[i] = e as Error;
+        }
+      });
+    }));
+    return out;
+  }
+
+  /** Nodes getting the same CFS patch share one PATCH. */
+  private async flushCfsPatches(items: Array<{ id: string; patch: CfsPatch }>): Promise<Array<true | Error>> {
+    const groups = new Map<string, number[]>();
+    items.forEach((it, i) => {
+      const key = JSON.stringify(it.patch);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const out: Array<true | Error> = new Array(items.length);
+    await Promise.all([...groups.values()].map(async (idx) => {
+      try {
+        await this.drivers.cfs!.patchComponents(idx.map((i) => items[i].id), items[idx[0]].patch);
+        for (const i of idx) out[i] = true;
+      } catch (e) {
+        for (const i of idx) out[i] = e as Error;
+      }
+    }));
+    return out;
+  }
+
+  private async flushCfsReads(ids: string[]): Promise<Array<CfsState | null | Error>> {
+    try {
+      const m = await this.drivers.cfs!.getComponents(ids);
+      return ids.map((id) => m.get(id) ?? null);
+    } catch (e) {
+      return ids.map(() => e as Error);
+    }
+  }
+
+  /** pending → running once bosd sees a session; running → complete when no node works for it. */
+  private sweepSessions(only?: string): void {
+    const nowIso = new Date(this.now()).toISOString();
+    this.store.write(() => {
+      const sessions = only ? [this.store.sessions.get(only)].filter((s) => s !== undefined) : [
+        ...this.store.sessions.list({ status: 'pending' }), ...this.store.sessions.list({ status: 'running' }),
+      ];
+      for (const s of sessions) {
+        if (s.status.status === 'complete') continue;
+        const members = [
+          ...this.store.components.list({ session: s.name, enabled: true, limit: 1 }),
+          ...this.store.components.list({ stagedSession: s.name, limit: 1 }),
+        ];
+        if (sessionIsDone(s.name, members)) {
+          this.store.sessions.put({ ...s, status: { ...s.status, status: 'complete', end_time: nowIso } });
+          this.store.events.record(nowIso, 'session', s.name, 'complete', {}, ACTOR);
+          this.log.log('info', 'session complete', { session: s.name });
+        } else if (s.status.status === 'pending') {
+          this.store.sessions.put({ ...s, status: { ...s.status, status: 'running' } });
+          this.store.events.record(nowIso, 'session', s.name, 'running', {}, ACTOR);
+        }
+      }
+    });
+  }
+}
+
+function wantsOffLabel(c: Component): string {
+  return c.desired_state.boot_artifacts?.kernel ? 'node stable' : 'node powered off';
+}
+
+function eventFor(d: Decision): WriteItem['event'] {
+  switch (d.step.kind) {
+    case 'power_off': return { action: d.step.mode === 'graceful' ? 'powering_off_gracefully' : 'powering_off_forcefully', detail: {} };
+    case 'power_on': return { action: 'powering_on', detail: {} };
+    case 'set_boot_params': return { action: 'setting_boot_parameters', detail: {} };
+    case 'configure': return { action: 'configuring', detail: {} };
+    case 'done': return { action: d.component.desired_state.boot_artifacts?.kernel ? 'stable' : 'powered_off', detail: { kernel: d.component.desired_state.boot_artifacts?.kernel ?? '' } };
+    case 'fail': return { action: 'failed', detail: { reason: d.step.reason } };
+    default: return { action: 'phase', detail: { phase: d.component.status.phase } };
+  }
+}

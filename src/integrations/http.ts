@@ -1,0 +1,442 @@
+/**
+ * What the Redfish, BSS and CFS clients share: timeouts, retries as data, TLS options for the
+ * dispatchers a client builds itself, one request/response exchange that always consumes the
+ * body (so connections are reused, or closed when the server says `Connection: close`), and
+ * the translation of undici's failures into IntegrationErrors.
+ */
+import { STATUS_CODES } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import { VERSION } from '../version.js';
+import {
+  IntegrationError,
+  type IntegrationErrorKind,
+  type IntegrationService,
+  describeEndpoint,
+  redact,
+  summarizeErrorBody,
+} from './errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/** Retries as data. `attempts` counts every try (1 = no retry). */
+export interface RetryPolicy {
+  attempts: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, minDelayMs: 250, maxDelayMs: 5_000, factor: 2 };
+export const NO_RETRY: RetryPolicy = { attempts: 1, minDelayMs: 0, maxDelayMs: 0, factor: 1 };
+
+/** Methods the clients retry on their own; POST never (a Redfish reset is not re-sent blindly). */
+export const RETRYABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']);
+/** Answers worth another try (after `Retry-After` when the server gives one). */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+export interface Timeouts {
+  /** Establishing the TCP/TLS connection. */
+  connectMs: number;
+  /** From sending the request to the response headers. */
+  headersMs: number;
+  /** Reading the response body. */
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** A number sets all three timeouts; an object sets some and leaves the rest at 10 s. */
+export type TimeoutOption = number | Partial<Timeouts>;
+
+export function resolveTimeouts(t: TimeoutOption | undefined): Timeouts {
+  if (typeof t === 'number') {
+    if (!(t > 0)) throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${t}`);
+    return { connectMs: t, headersMs: t, bodyMs: t };
+  }
+  const d = DEFAULT_TIMEOUT_MS;
+  return { connectMs: t?.connectMs ?? d, headersMs: t?.headersMs ?? d, bodyMs: t?.bodyMs ?? d };
+}
+
+export function resolveRetry(r: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const p = { ...DEFAULT_RETRY, ...(r ?? {}) };
+  if (!Number.isInteger(p.attempts) || p.attempts < 1) throw new RangeError(`retry.attempts must be an integer >= 1, got ${p.attempts}`);
+  if (p.minDelayMs < 0 || p.maxDelayMs < 0 || p.factor < 1) throw new RangeError('retry delays must be >= 0 and retry.factor >= 1');
+  return p;
+}
+
+/** TLS options for the dispatchers a client builds itself (ignored for a given dispatcher). */
+export interface TlsOptions {
+  /** PEM bundle of the CAs to trust (instead of Node's default list). */
+  ca?: string | Buffer;
+  /** Accept any certificate. Explicit, and the clients warn once when it is on. */
+  insecureSkipTlsVerify?: boolean;
+}
+
+/** A pool for one origin with the clients' timeouts and TLS settings. */
+export function createPool(
+  origin: string,
+  opts: { connections: number; timeouts: Timeouts; tls: TlsOptions; keepAliveTimeoutMs?: number },
+): Pool {
+  return new Pool(origin, {
+    connections: opts.connections,
+    pipelining: 1,
+    headersTimeout: opts.timeouts.headersMs,
+    bodyTimeout: opts.timeouts.bodyMs,
+    ...(opts.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: opts.keepAliveTimeoutMs }),
+    connect: {
+      timeout: opts.timeouts.connectMs,
+      ...(opts.tls.ca === undefined ? {} : { ca: opts.tls.ca }),
+      rejectUnauthorized: opts.tls.insecureSkipTlsVerify !== true,
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retry delays
+
+/** `Retry-After` (seconds or an HTTP date) in milliseconds, or undefined when absent/invalid. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/**
+ * How long to wait before try number `failedAttempts + 1`: `Retry-After` when the server gave
+ * one, else minDelayMs * factor^(failedAttempts-1); both capped at maxDelayMs.
+ */
+export function retryDelayMs(policy: RetryPolicy, failedAttempts: number, retryAfter?: string, now?: number): number {
+  const fromServer = parseRetryAfter(retryAfter, now);
+  const backoff = policy.minDelayMs * policy.factor ** Math.max(0, failedAttempts - 1);
+  return Math.min(fromServer ?? backoff, policy.maxDelayMs);
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One exchange
+
+export interface HttpRequest {
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE' | 'HEAD';
+  url: URL;
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  json?: unknown;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** How many times the request was sent. */
+  attempts: number;
+}
+
+/** Who is being talked to: used in every message. */
+export interface Peer {
+  service: IntegrationService;
+  /** e.g. `BMC x1000c0s0b0`, `BSS`, `CFS`. */
+  label: string;
+  bmc?: string;
+  /** Strings that must never appear in a message (passwords, tokens). */
+  secrets(): Iterable<string | undefined | null>;
+}
+
+export interface ExchangeOptions {
+  dispatcher: Dispatcher;
+  timeouts: Timeouts;
+  retry: RetryPolicy;
+  /** Checked before each retry: a closing client stops retrying. */
+  isClosed?: () => boolean;
+}
+
+const USER_AGENT = `bosctl/${VERSION}`;
+
+export function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Sends a request and reads the whole answer. Idempotent methods are retried on connection
+ * errors, timeouts and 429/502/503/504 (honouring Retry-After); any other status is returned
+ * for the caller to judge. Network failures throw IntegrationError.
+ */
+export async function exchange(peer: Peer, req: HttpRequest, opts: ExchangeOptions): Promise<HttpResponse> {
+  const idempotent = RETRYABLE_METHODS.has(req.method);
+  const attempts = idempotent ? opts.retry.attempts : 1;
+  for (let attempt = 1; ; attempt++) {
+    let res: HttpResponse;
+    try {
+      res = await once(peer, req, opts);
+    } catch (e) {
+      const err = e instanceof IntegrationError ? e : failure(peer, req, e, attempt);
+      if (err.retryable && attempt < attempts && !opts.isClosed?.()) {
+        await sleep(retryDelayMs(opts.retry, attempt));
+        continue;
+      }
+      throw attempt > 1 ? withAttempts(peer, err, attempt) : err;
+    }
+    if (RETRYABLE_STATUSES.has(res.status) && attempt < attempts && !opts.isClosed?.()) {
+      await sleep(retryDelayMs(opts.retry, attempt, header(res.headers, 'retry-after')));
+      continue;
+    }
+    res.attempts = attempt;
+    return res;
+  }
+}
+
+async function once(peer: Peer, req: HttpRequest, opts: ExchangeOptions): Promise<HttpResponse> {
+  const { timeouts } = opts;
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT, ...(req.headers ?? {}) };
+  let body: string | undefined;
+  if (req.json !== undefined) {
+    body = JSON.stringify(req.json);
+    headers['content-type'] = 'application/json';
+  }
+  // Our own deadline as well as undici's timeouts: a dispatcher handed to us (a MockAgent, an
+  // Agent without timeouts) may not enforce them.
+  const ac = new AbortController();
+  let timedOut: { phase: string; ms: number } | undefined;
+  const arm = (phase: string, ms: number): NodeJS.Timeout =>
+    setTimeout(() => {
+      timedOut = { phase, ms };
+      ac.abort();
+    }, ms);
+  let timer = arm('waiting for the response', timeouts.connectMs + timeouts.headersMs);
+  try {
+    const res = await opts.dispatcher.request({
+      origin: req.url.origin,
+      path: req.url.pathname + req.url.search,
+      method: req.method,
+      headers,
+      body: body ?? null,
+      headersTimeout: timeouts.headersMs,
+      bodyTimeout: timeouts.bodyMs,
+      signal: ac.signal,
+    });
+    clearTimeout(timer);
+    timer = arm('reading the response body', timeouts.bodyMs);
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text, attempts: 1 };
+  } catch (e) {
+    if (timedOut) {
+      throw new IntegrationError(
+        redact(`${peer.label}: ${describeEndpoint(req.method, req.url)} timed out after ${timedOut.ms} ms ${timedOut.phase}`, peer.secrets()),
+        { ...base(peer, req), kind: 'timeout', retryable: true, cause: e },
+      );
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function base(peer: Peer, req: HttpRequest): { service: IntegrationService; endpoint: string; bmc?: string } {
+  return { service: peer.service, endpoint: describeEndpoint(req.method, req.url), ...(peer.bmc === undefined ? {} : { bmc: peer.bmc }) };
+}
+
+function withAttempts(peer: Peer, err: IntegrationError, attempts: number): IntegrationError {
+  return new IntegrationError(`${err.message} (after ${attempts} attempts)`, {
+    service: err.service,
+    endpoint: err.endpoint,
+    kind: err.kind,
+    retryable: err.retryable,
+    ...(err.status === undefined ? {} : { status: err.status }),
+    ...(peer.bmc === undefined ? {} : { bmc: peer.bmc }),
+    attempts,
+    cause: err.cause,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+const TRANSIENT_NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+function codeOf(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const c = (e as { code?: unknown }).code;
+  if (typeof c === 'string') return c;
+  if (e instanceof AggregateError && e.errors.length > 0) return codeOf(e.errors[0]);
+  return undefined;
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof AggregateError && e.errors.length > 0 && !e.message) return reasonOf(e.errors[0]);
+  if (e instanceof Error) return e.message || e.name;
+  return String(e);
+}
+
+/** An undici/Node failure as an IntegrationError (branching on `code`, as undici advises). */
+export function failure(peer: Peer, req: HttpRequest, e: unknown, attempts = 1): IntegrationError {
+  const code = codeOf(e);
+  const reason = reasonOf(e);
+  let kind: IntegrationErrorKind = 'connect';
+  let retryable = false;
+  let what: string;
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      kind = 'timeout';
+      retryable = true;
+      what = 'timed out connecting';
+      break;
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      kind = 'timeout';
+      retryable = true;
+      what = 'timed out waiting for the response headers';
+      break;
+    case 'UND_ERR_BODY_TIMEOUT':
+      kind = 'timeout';
+      retryable = true;
+      what = 'timed out reading the response body';
+      break;
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      kind = 'protocol';
+      what = `answered malformed HTTP (${reason})`;
+      break;
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+      what = 'failed: the client is closed';
+      break;
+    case 'ENOTFOUND':
+      what = `failed: host name not found (${reason})`;
+      break;
+    case 'UND_ERR_SOCKET':
+      retryable = true;
+      what = `failed: the connection broke (${reason})`;
+      break;
+    default:
+      if (code?.startsWith('HPE_')) {
+        kind = 'protocol';
+        what = `answered malformed HTTP (${reason})`;
+      } else if (code !== undefined && TLS_CODES.has(code)) {
+        what = `failed TLS verification (${code}: ${reason}); set the CA bundle (ca) or, knowingly, insecureSkipTlsVerify`;
+      } else if (code !== undefined && TRANSIENT_NET_CODES.has(code)) {
+        retryable = true;
+        what = `failed: cannot connect (${reason.includes(code) ? reason : `${code}: ${reason}`})`;
+      } else {
+        what = `failed: ${code && !reason.includes(code) ? `${code}: ` : ''}${reason}`;
+      }
+  }
+  return new IntegrationError(redact(`${peer.label}: ${describeEndpoint(req.method, req.url)} ${what}`, peer.secrets()), {
+    ...base(peer, req),
+    kind,
+    retryable,
+    attempts,
+    cause: e,
+  });
+}
+
+/** An answer with a status the caller did not expect. */
+export function httpError(peer: Peer, req: HttpRequest, res: HttpResponse, detail?: string): IntegrationError {
+  const said = detail ?? summarizeErrorBody(res.text);
+  const statusText = STATUS_CODES[res.status] ?? 'Unknown Status';
+  const tries = res.attempts > 1 ? ` (after ${res.attempts} attempts)` : '';
+  return new IntegrationError(
+    redact(`${peer.label}: ${describeEndpoint(req.method, req.url)} answered ${res.status} ${statusText}${said ? `: ${said}` : ''}${tries}`, peer.secrets()),
+    { ...base(peer, req), status: res.status, kind: 'http', retryable: RETRYABLE_STATUSES.has(res.status), attempts: res.attempts },
+  );
+}
+
+/** An answer that does not have the promised shape. */
+export function protocolError(peer: Peer, req: HttpRequest, res: HttpResponse, problem: string): IntegrationError {
+  return new IntegrationError(
+    redact(`${peer.label}: ${describeEndpoint(req.method, req.url)} answered ${res.status} ${problem}`, peer.secrets()),
+    { ...base(peer, req), status: res.status, kind: 'protocol', retryable: false, attempts: res.attempts },
+  );
+}
+
+/** The body as JSON, or a protocol error naming the first characters of what came instead. */
+export function parseJson(peer: Peer, req: HttpRequest, res: HttpResponse): unknown {
+  try {
+    return JSON.parse(res.text);
+  } catch {
+    const start = res.text.trim().slice(0, 200);
+    throw protocolError(peer, req, res, start === '' ? 'with an empty body where JSON was expected' : `with a body that is not JSON: ${start}`);
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `url` without a trailing slash; rejects anything but http(s). */
+export function serviceBase(url: string, what: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`${what} URL is not a valid URL: ${JSON.stringify(url)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`${what} URL must use http or https, got ${u.protocol}`);
+  u.hash = '';
+  u.search = '';
+  u.pathname = u.pathname.replace(/\/+$/, '');
+  return u;
+}
+
+/** `base` + `path` (path starts with '/'), keeping base's path prefix. */
+export function join(base: URL, path: string, query?: Record<string, string | number | boolean | undefined>): URL {
+  const u = new URL(base.toString());
+  u.pathname = base.pathname.replace(/\/+$/, '') + path;
+  if (query) {
+    // Commas stay literal (`ids=a,b`), as the services' docs write them.
+    const parts = Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v)).replace(/%2C/gi, ',')}`);
+    u.search = parts.length > 0 ? `?${parts.join('&')}` : '';
+  }
+  return u;
+}
+
+/** Splits ids/names into batches whose comma-joined text stays within maxChars and maxItems (at least one each). */
+export function chunkByChars(items: readonly string[], maxChars: number, maxItems = Infinity): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let chars = 0;
+  for (const item of items) {
+    const add = item.length + (cur.length > 0 ? 1 : 0);
+    if (cur.length > 0 && (chars + add > maxChars || cur.length >= maxItems)) {
+      out.push(cur);
+      cur = [];
+      chars = 0;
+    }
+    chars += item.length + (cur.length > 0 ? 1 : 0);
+    cur.push(item);
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}

@@ -1,0 +1,520 @@
+/**
+ * Redfish client for node power: read PowerState, find the reset types a BMC accepts, send
+ * ComputerSystem.Reset. One small undici Pool per BMC base URL, created on first use; per-BMC
+ * caches (service root, session or Basic auth, system id, reset action) and no per-BMC timers,
+ * so 10,000 BMCs cost 10,000 small objects and sockets only while they are used.
+ */
+import type { Dispatcher } from 'undici';
+import { IntegrationError, describeEndpoint } from './errors.js';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  type Peer,
+  type RetryPolicy,
+  type TimeoutOption,
+  type Timeouts,
+  NO_RETRY,
+  createPool,
+  exchange,
+  header,
+  httpError,
+  isRecord,
+  join,
+  parseJson,
+  protocolError,
+  resolveRetry,
+  resolveTimeouts,
+} from './http.js';
+
+export interface BmcTarget {
+  bmcXname: string;
+  /** `host[:port]` (→ `https://host[:port]`) or a URL base such as `http://127.0.0.1:4000/bmc/x1000c0s0b0`. */
+  address: string;
+  systemId?: string | null;
+  nodeXname: string;
+  credentialsRef?: string | null;
+}
+
+export interface BmcCredentials {
+  username: string;
+  password: string;
+}
+
+export type PowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
+const POWER_STATES: ReadonlySet<string> = new Set(['On', 'Off', 'PoweringOn', 'PoweringOff']);
+
+/** What a BMC is assumed to accept when it does not say. */
+export const DEFAULT_RESET_TYPES: readonly string[] = ['On', 'ForceOff', 'GracefulShutdown'];
+
+export interface RedfishClientOptions {
+  /** Looked up before each request that needs them (so rotated passwords are picked up). */
+  credentials(ref: string | null | undefined, bmcXname: string): BmcCredentials | Promise<BmcCredentials>;
+  /** Use these dispatchers (e.g. a MockAgent) instead of building a Pool per BMC; never closed by us. */
+  dispatcherFor?(origin: string): Dispatcher;
+  /** Sockets per BMC (default 2). */
+  connectionsPerBmc?: number;
+  /** A number sets connect, headers and body timeouts alike (default 10 s each). */
+  timeoutMs?: TimeoutOption;
+  ca?: string | Buffer;
+  insecureSkipTlsVerify?: boolean;
+  retry?: Partial<RetryPolicy>;
+  /** Receives warnings (insecureSkipTlsVerify); default process.emitWarning. */
+  onWarning?(message: string): void;
+  /** Delete Redfish sessions we created when close() is called (default true). */
+  logoutOnClose?: boolean;
+}
+
+export interface ResetResult {
+  resetType: string;
+  /** 200, 202 or 204. */
+  status: number;
+  /** The task's URL when the BMC answered 202 with a Location (not waited for). */
+  task?: string;
+}
+
+type Auth = { kind: 'basic' } | { kind: 'session'; token: string; location?: URL };
+
+interface SystemRef {
+  id: string;
+  url: URL;
+}
+
+interface ResetInfo {
+  target: URL;
+  allowed: string[];
+}
+
+interface Bmc {
+  base: URL;
+  /** base's path ('' when the BMC is at the origin's root). */
+  prefix: string;
+  dispatcher: Dispatcher;
+  owned: boolean;
+  sessionsUrl?: Promise<URL | null>;
+  auth?: Promise<Auth>;
+  session?: Extract<Auth, { kind: 'session' }>;
+  members?: Promise<SystemRef[]>;
+  systems: Map<string, SystemRef>;
+  reset: Map<string, Promise<ResetInfo>>;
+  secrets: Set<string>;
+}
+
+const FALLBACK_TO_BASIC = new Set([404, 405, 501]);
+const RESET_OK = new Set([200, 202, 204]);
+
+export class RedfishClient {
+  private readonly opts: RedfishClientOptions;
+  private readonly timeouts: Timeouts;
+  private readonly retry: RetryPolicy;
+  private readonly connections: number;
+  private readonly bmcs = new Map<string, Bmc>();
+  private closed = false;
+
+  constructor(opts: RedfishClientOptions) {
+    this.opts = opts;
+    this.timeouts = resolveTimeouts(opts.timeoutMs);
+    this.retry = resolveRetry(opts.retry);
+    this.connections = opts.connectionsPerBmc ?? 2;
+    if (!Number.isInteger(this.connections) || this.connections < 1) throw new RangeError(`connectionsPerBmc must be an integer >= 1, got ${this.connections}`);
+    if (opts.insecureSkipTlsVerify === true) {
+      const msg = 'Redfish: TLS certificate verification of BMCs is disabled (insecureSkipTlsVerify)';
+      if (opts.onWarning) opts.onWarning(msg);
+      else process.emitWarning(msg);
+    }
+  }
+
+  /** The node's PowerState, read from the BMC now (never cached). */
+  async powerState(t: BmcTarget): Promise<PowerState> {
+    const bmc = this.bmc(t);
+    const sys = await this.system(t, bmc);
+    const req: HttpRequest = { method: 'GET', url: sys.url };
+    const res = await this.send(t, bmc, req);
+    const body = this.expectJson(t, bmc, req, res);
+    // The same resource describes the reset action: cache it when that needs no further request.
+    const action = readResetAction(bmc, sys, body);
+    if (action.allowed && !bmc.reset.has(sys.url.href)) this.cacheReset(bmc, sys, Promise.resolve({ target: action.target, allowed: action.allowed }));
+    const state = body.PowerState;
+    if (typeof state !== 'string' || !POWER_STATES.has(state)) {
+      throw protocolError(this.peer(t, bmc), req, res, `with PowerState ${JSON.stringify(state ?? null)}; expected On, Off, PoweringOn or PoweringOff`);
+    }
+    return state as PowerState;
+  }
+
+  /** The ResetType values the BMC accepts (cached per BMC system). */
+  async allowedResetTypes(t: BmcTarget): Promise<string[]> {
+    const bmc = this.bmc(t);
+    const info = await this.resetInfo(t, bmc, await this.system(t, bmc));
+    return [...info.allowed];
+  }
+
+  /** graceful: GracefulShutdown if the BMC allows it, else Off (HPE Cray EX); forceful: ForceOff. */
+  async powerOff(t: BmcTarget, mode: 'graceful' | 'forceful'): Promise<ResetResult> {
+    if (mode !== 'graceful' && mode !== 'forceful') throw new TypeError(`powerOff mode must be graceful or forceful, got ${String(mode)}`);
+    return this.reset(t, (allowed) => (mode === 'forceful' ? 'ForceOff' : allowed.includes('GracefulShutdown') ? 'GracefulShutdown' : 'Off'));
+  }
+
+  async powerOn(t: BmcTarget): Promise<ResetResult> {
+    return this.reset(t, () => 'On');
+  }
+
+  /** Forget what is cached about this BMC (service root, auth, systems, reset actions). */
+  forget(t: Pick<BmcTarget, 'address'>): void {
+    let key: string;
+    try {
+      key = bmcBase(t.address).href;
+    } catch {
+      return;
+    }
+    const bmc = this.bmcs.get(key);
+    if (!bmc) return;
+    bmc.sessionsUrl = undefined;
+    bmc.auth = undefined;
+    bmc.members = undefined;
+    bmc.systems.clear();
+    bmc.reset.clear();
+  }
+
+  /** Logs out of sessions (best effort, briefly) and closes every pool this client built. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.bmcs.values()];
+    if (this.opts.logoutOnClose !== false) {
+      const sessions = all.filter((b) => b.session?.location);
+      await eachLimited(sessions, 64, (b) => this.logout(b));
+    }
+    await Promise.all(all.filter((b) => b.owned).map((b) => b.dispatcher.close().catch(() => undefined)));
+    this.bmcs.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async reset(t: BmcTarget, choose: (allowed: string[]) => string): Promise<ResetResult> {
+    const bmc = this.bmc(t);
+    const sys = await this.system(t, bmc);
+    const info = await this.resetInfo(t, bmc, sys);
+    const resetType = choose(info.allowed);
+    const req: HttpRequest = { method: 'POST', url: info.target, json: { ResetType: resetType } };
+    const res = await this.send(t, bmc, req);
+    if (!RESET_OK.has(res.status)) {
+      // The BMC may have changed (firmware update, replaced board): read its action again next time.
+      if (res.status === 400 || res.status === 404) bmc.reset.delete(sys.url.href);
+      throw httpError(this.peer(t, bmc), req, res);
+    }
+    const location = header(res.headers, 'location');
+    return { resetType, status: res.status, ...(res.status === 202 && location ? { task: resolveRef(bmc, location).href } : {}) };
+  }
+
+  private bmc(t: BmcTarget): Bmc {
+    if (this.closed) {
+      throw new IntegrationError(`BMC ${t.bmcXname}: the Redfish client is closed`, { service: 'redfish', endpoint: '', kind: 'connect', retryable: false, bmc: t.bmcXname });
+    }
+    let base: URL;
+    try {
+      base = bmcBase(t.address);
+    } catch (e) {
+      throw new IntegrationError(`BMC ${t.bmcXname}: address ${JSON.stringify(t.address)} is neither host[:port] nor an http(s) URL`, {
+        service: 'redfish',
+        endpoint: '',
+        kind: 'connect',
+        retryable: false,
+        bmc: t.bmcXname,
+        cause: e,
+      });
+    }
+    let bmc = this.bmcs.get(base.href);
+    if (!bmc) {
+      const given = this.opts.dispatcherFor?.(base.origin);
+      bmc = {
+        base,
+        prefix: base.pathname === '/' ? '' : base.pathname,
+        dispatcher: given ?? createPool(base.origin, { connections: this.connections, timeouts: this.timeouts, tls: this.opts, keepAliveTimeoutMs: 2_000 }),
+        owned: given === undefined,
+        systems: new Map(),
+        reset: new Map(),
+        secrets: new Set(),
+      };
+      this.bmcs.set(base.href, bmc);
+    }
+    return bmc;
+  }
+
+  private peer(t: BmcTarget, bmc: Bmc): Peer {
+    return { service: 'redfish', label: `BMC ${t.bmcXname}`, bmc: t.bmcXname, secrets: () => bmc.secrets };
+  }
+
+  private async credentials(t: BmcTarget, bmc: Bmc): Promise<BmcCredentials> {
+    const c = await this.opts.credentials(t.credentialsRef, t.bmcXname);
+    bmc.secrets.add(c.password);
+    bmc.secrets.add(basicValue(c));
+    return c;
+  }
+
+  private exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts): Promise<HttpResponse> {
+    return exchange(this.peer(t, bmc), req, { dispatcher: bmc.dispatcher, timeouts, retry, isClosed: () => this.closed });
+  }
+
+  /** An authenticated request; a session rejected with 401 is renewed once. */
+  private async send(t: BmcTarget, bmc: Bmc, req: HttpRequest): Promise<HttpResponse> {
+    for (let renewed = false; ; renewed = true) {
+      const pending = this.auth(t, bmc);
+      const auth = await pending;
+      const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: `Basic ${basicValue(await this.credentials(t, bmc))}` };
+      const res = await this.exchange(t, bmc, { ...req, headers: { ...(req.headers ?? {}), ...headers } });
+      if (res.status === 401 && auth.kind === 'session' && !renewed) {
+        if (bmc.auth === pending) bmc.auth = undefined;
+        if (bmc.session === auth) bmc.session = undefined;
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private auth(t: BmcTarget, bmc: Bmc): Promise<Auth> {
+    if (!bmc.auth) {
+      const p = this.login(t, bmc);
+      bmc.auth = p;
+      p.catch(() => {
+        if (bmc.auth === p) bmc.auth = undefined;
+      });
+    }
+    return bmc.auth;
+  }
+
+  private async login(t: BmcTarget, bmc: Bmc): Promise<Auth> {
+    const sessionsUrl = await this.sessionsUrl(t, bmc);
+    if (!sessionsUrl) return { kind: 'basic' };
+    const c = await this.credentials(t, bmc);
+    const req: HttpRequest = { method: 'POST', url: sessionsUrl, json: { UserName: c.username, Password: c.password } };
+    const res = await this.exchange(t, bmc, req);
+    if (FALLBACK_TO_BASIC.has(res.status)) return { kind: 'basic' };
+    if (res.status < 200 || res.status > 299) throw httpError(this.peer(t, bmc), req, res);
+    const token = header(res.headers, 'x-auth-token');
+    if (!token) throw protocolError(this.peer(t, bmc), req, res, 'without an X-Auth-Token header');
+    bmc.secrets.add(token);
+    const location = header(res.headers, 'location');
+    const session: Auth = { kind: 'session', token, ...(location ? { location: resolveRef(bmc, location) } : {}) };
+    bmc.session = session;
+    return session;
+  }
+
+  /** From the service root (fetched once per BMC): where to log in, or null for Basic auth. */
+  private sessionsUrl(t: BmcTarget, bmc: Bmc): Promise<URL | null> {
+    if (!bmc.sessionsUrl) {
+      const p = (async (): Promise<URL | null> => {
+        const req: HttpRequest = { method: 'GET', url: join(bmc.base, '/redfish/v1/') };
+        let res = await this.exchange(t, bmc, req);
+        if (res.status === 401) {
+          // The service root should be open to all; some BMCs want credentials anyway.
+          const c = await this.credentials(t, bmc);
+          res = await this.exchange(t, bmc, { ...req, headers: { authorization: `Basic ${basicValue(c)}` } });
+        }
+        const root = this.expectJson(t, bmc, req, res);
+        if (!isRecord(root.SessionService)) return null;
+        const links = isRecord(root.Links) ? root.Links : {};
+        const sessions = isRecord(links.Sessions) ? links.Sessions['@odata.id'] : undefined;
+        return typeof sessions === 'string' && sessions !== '' ? resolveRef(bmc, sessions) : join(bmc.base, '/redfish/v1/SessionService/Sessions');
+      })();
+      bmc.sessionsUrl = p;
+      p.catch(() => {
+        if (bmc.sessionsUrl === p) bmc.sessionsUrl = undefined;
+      });
+    }
+    return bmc.sessionsUrl;
+  }
+
+  private async system(t: BmcTarget, bmc: Bmc): Promise<SystemRef> {
+    if (t.systemId) return { id: t.systemId, url: join(bmc.base, `/redfish/v1/Systems/${encodeURIComponent(t.systemId)}`) };
+    const cached = bmc.systems.get(t.nodeXname);
+    if (cached) return cached;
+    const req: HttpRequest = { method: 'GET', url: join(bmc.base, '/redfish/v1/Systems') };
+    const members = await this.members(t, bmc, req);
+    let chosen: SystemRef | undefined;
+    let why = '';
+    if (members.length === 1) chosen = members[0];
+    else if (members.length === 0) why = 'lists no Systems';
+    else {
+      const node = /n(\d+)$/.exec(t.nodeXname)?.[1];
+      const matches = node === undefined ? [] : members.filter((m) => Number(/(\d+)$/.exec(m.id)?.[1] ?? NaN) === Number(node));
+      if (matches.length === 1) chosen = matches[0];
+      else {
+        why = `lists ${members.length} Systems (${members.map((m) => m.id).join(', ')}) and ${matches.length === 0 ? 'none' : 'more than one'} ends with node number ${node ?? '?'} of ${t.nodeXname}; set the node's redfish_system_id in the inventory`;
+      }
+    }
+    if (!chosen) {
+      throw new IntegrationError(`BMC ${t.bmcXname}: ${describeEndpoint('GET', req.url)} ${why}`, {
+        service: 'redfish',
+        endpoint: describeEndpoint('GET', req.url),
+        status: 200,
+        kind: 'protocol',
+        retryable: false,
+        bmc: t.bmcXname,
+      });
+    }
+    bmc.systems.set(t.nodeXname, chosen);
+    return chosen;
+  }
+
+  private members(t: BmcTarget, bmc: Bmc, req: HttpRequest): Promise<SystemRef[]> {
+    if (!bmc.members) {
+      const p = (async () => {
+        const res = await this.send(t, bmc, req);
+        const body = this.expectJson(t, bmc, req, res);
+        if (!Array.isArray(body.Members)) throw protocolError(this.peer(t, bmc), req, res, 'without a Members array');
+        const refs: SystemRef[] = [];
+        for (const m of body.Members) {
+          const id = isRecord(m) ? m['@odata.id'] : undefined;
+          if (typeof id !== 'string' || id === '') continue;
+          const url = resolveRef(bmc, id);
+          const last = url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+          refs.push({ id: decodeURIComponent(last), url });
+        }
+        return refs;
+      })();
+      bmc.members = p;
+      p.catch(() => {
+        if (bmc.members === p) bmc.members = undefined;
+      });
+    }
+    return bmc.members;
+  }
+
+  private resetInfo(t: BmcTarget, bmc: Bmc, sys: SystemRef): Promise<ResetInfo> {
+    const cached = bmc.reset.get(sys.url.href);
+    if (cached) return cached;
+    const p = (async () => {
+      const req: HttpRequest = { method: 'GET', url: sys.url };
+      const res = await this.send(t, bmc, req);
+      return this.resetInfoFrom(t, bmc, sys, this.expectJson(t, bmc, req, res));
+    })();
+    this.cacheReset(bmc, sys, p);
+    return p;
+  }
+
+  private cacheReset(bmc: Bmc, sys: SystemRef, p: Promise<ResetInfo>): void {
+    bmc.reset.set(sys.url.href, p);
+    p.catch(() => {
+      if (bmc.reset.get(sys.url.href) === p) bmc.reset.delete(sys.url.href);
+    });
+  }
+
+  /** From a ComputerSystem: the reset action's target and its allowable ResetType values. */
+  private async resetInfoFrom(t: BmcTarget, bmc: Bmc, sys: SystemRef, system: Record<string, unknown>): Promise<ResetInfo> {
+    const action = readResetAction(bmc, sys, system);
+    if (action.allowed) return { target: action.target, allowed: action.allowed };
+    if (action.actionInfo) {
+      const req: HttpRequest = { method: 'GET', url: action.actionInfo };
+      const res = await this.send(t, bmc, req);
+      const info = this.expectJson(t, bmc, req, res);
+      const params = Array.isArray(info.Parameters) ? info.Parameters : [];
+      const resetType = params.find((p) => isRecord(p) && p.Name === 'ResetType');
+      const allowed = isRecord(resetType) ? strings(resetType.AllowableValues) : undefined;
+      if (allowed) return { target: action.target, allowed };
+    }
+    return { target: action.target, allowed: [...DEFAULT_RESET_TYPES] };
+  }
+
+  private expectJson(t: BmcTarget, bmc: Bmc, req: HttpRequest, res: HttpResponse): Record<string, unknown> {
+    if (res.status < 200 || res.status > 299) {
+      if (res.status === 404 && req.method === 'GET') {
+        // A system that vanished (or a wrong systemId): look the BMC up afresh next time.
+        bmc.members = undefined;
+        bmc.systems.clear();
+      }
+      throw httpError(this.peer(t, bmc), req, res);
+    }
+    const body = parseJson(this.peer(t, bmc), req, res);
+    if (!isRecord(body)) throw protocolError(this.peer(t, bmc), req, res, 'with JSON that is not an object');
+    return body;
+  }
+
+  private async logout(bmc: Bmc): Promise<void> {
+    const session = bmc.session;
+    if (!session?.location) return;
+    const peer: Peer = { service: 'redfish', label: 'BMC', secrets: () => bmc.secrets };
+    const quick = Math.min(2_000, this.timeouts.headersMs);
+    try {
+      await exchange(
+        peer,
+        { method: 'DELETE', url: session.location, headers: { 'x-auth-token': session.token } },
+        { dispatcher: bmc.dispatcher, timeouts: { connectMs: quick, headersMs: quick, bodyMs: quick }, retry: NO_RETRY },
+      );
+    } catch {
+      // best effort: the BMC expires the session on its own
+    }
+    bmc.session = undefined;
+  }
+}
+
+/** The base URL of a BMC: `host[:port]` → `https://host[:port]`; a URL keeps its path prefix. */
+export function bmcBase(address: string): URL {
+  const a = address.trim();
+  let u: URL;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(a)) u = new URL(a);
+  else {
+    // a bare IPv6 address needs brackets
+    const host = !a.startsWith('[') && (a.match(/:/g)?.length ?? 0) > 1 ? `[${a}]` : a;
+    u = new URL(`https://${host}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`unsupported scheme ${u.protocol}`);
+  if (u.hostname === '') throw new TypeError('no host');
+  u.username = '';
+  u.password = '';
+  u.search = '';
+  u.hash = '';
+  u.pathname = u.pathname.replace(/\/+$/, '').replace(/\/redfish\/v1$/, '');
+  return u;
+}
+
+/**
+ * An `@odata.id`/`target` (an absolute URL path) as a URL on this BMC's origin. A BMC served
+ * under a path prefix (the simulator) that answers with unprefixed `/redfish/...` paths gets
+ * its prefix added.
+ */
+function resolveRef(bmc: Bmc, ref: string): URL {
+  let path = ref;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
+    const u = new URL(ref);
+    path = u.pathname + u.search;
+  } else if (!path.startsWith('/')) path = `/${path}`;
+  if (bmc.prefix && path.startsWith('/redfish/') && !path.startsWith(`${bmc.prefix}/`)) path = bmc.prefix + path;
+  return new URL(path, bmc.base.origin);
+}
+
+/** The reset action as the ComputerSystem describes it (no request made). */
+function readResetAction(
+  bmc: Bmc,
+  sys: SystemRef,
+  system: Record<string, unknown>,
+): { target: URL; allowed?: string[]; actionInfo?: URL } {
+  const actions = isRecord(system.Actions) ? system.Actions : {};
+  const action = isRecord(actions['#ComputerSystem.Reset']) ? actions['#ComputerSystem.Reset'] : {};
+  const target =
+    typeof action.target === 'string' && action.target !== ''
+      ? resolveRef(bmc, action.target)
+      : new URL(`${sys.url.pathname.replace(/\/+$/, '')}/Actions/ComputerSystem.Reset`, sys.url.origin);
+  const allowed = strings(action['ResetType@Redfish.AllowableValues']);
+  if (allowed) return { target, allowed };
+  const infoRef = action['@Redfish.ActionInfo'];
+  if (typeof infoRef === 'string' && infoRef !== '') return { target, actionInfo: resolveRef(bmc, infoRef) };
+  return { target, allowed: [...DEFAULT_RESET_TYPES] };
+}
+
+function basicValue(c: BmcCredentials): string {
+  return Buffer.from(`${c.username}:${c.password}`).toString('base64');
+}
+
+function strings(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+}
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

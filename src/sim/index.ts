@@ -1,0 +1,245 @@
+/**
+ * The simulator bosd, the demo, tests and benchmarks run against: BSS, CFS v3, a fleet of
+ * Redfish BMCs and the nodes behind them (power model, boot, boot report to bosd), with
+ * fault knobs. Everything listens on 127.0.0.1 on OS-chosen ports.
+ */
+import type { Server, ServerResponse } from 'node:http';
+import { Booter } from './boot.js';
+import { Bss } from './bss.js';
+import { Cfs } from './cfs.js';
+import { Scheduler } from './clock.js';
+import { controlHandler } from './control.js';
+import { DEFAULT_INITIAL_BOOT, Fleet, type SimNode } from './fleet.js';
+import { Listeners, sendJson } from './http.js';
+import { Redfish } from './redfish.js';
+import {
+  DEFAULT_TIMINGS,
+  type BssCall,
+  type CfsCall,
+  type FaultKind,
+  type PowerState,
+  type PowerTransition,
+  type ResetLogEntry,
+  type SimInventoryRecord,
+  type SimNodeView,
+  type SimOptions,
+  type SimProfile,
+  type SimStats,
+  type SimTimings,
+} from './types.js';
+
+export * from './types.js';
+export { parseBootscript } from './boot.js';
+export { placeNode } from './layout.js';
+
+export interface Simulator {
+  /** http://127.0.0.1:PORT; BSS paths are /boot/v1/... */
+  readonly bssUrl: string;
+  /** http://127.0.0.1:PORT; CFS paths are /cfs/v3/... */
+  readonly cfsUrl: string;
+  /** http://127.0.0.1:PORT; the simulator's JSON control API (GET /nodes, POST /faults, GET /stats, ...). */
+  readonly controlUrl: string;
+  /** The BMC credentials (what credentials_ref "sim" stands for). */
+  readonly credentials: { username: string; password: string };
+  readonly timings: Readonly<SimTimings>;
+  readonly timeScale: number;
+  inventory(): SimInventoryRecord[];
+  setBosUrl(url: string, token?: string): void;
+  /** xnames may be node xnames or BMC xnames (a BMC-wide bmc_5xx / bmc_hang). Unknown names throw. */
+  setFault(kind: FaultKind, xnames: string[], on: boolean): void;
+  faults(): Record<FaultKind, string[]>;
+  node(xname: string): SimNodeView;
+  nodes(): SimNodeView[];
+  resetLog(): ResetLogEntry[];
+  powerTimeline(): PowerTransition[];
+  bssCalls(): BssCall[];
+  cfsCalls(): CfsCall[];
+  stats(): SimStats;
+  /** Every listening server the simulator created (for tests: count them, check `listening`). */
+  servers(): readonly Server[];
+  /** Stops every timer, request and listener; safe to call twice. */
+  close(): Promise<void>;
+}
+
+function checkOptions(opts: SimOptions): void {
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 200_000) throw new Error('nodes must be an integer from 1 to 200000');
+  if (opts.timeScale !== undefined && !(opts.timeScale > 0 && Number.isFinite(opts.timeScale))) throw new Error('timeScale must be a positive number');
+  if (opts.bmcMode !== undefined && opts.bmcMode !== 'shared' && opts.bmcMode !== 'per-port') throw new Error('bmcMode must be "shared" or "per-port"');
+  if (opts.initialPower !== undefined && opts.initialPower !== 'On' && opts.initialPower !== 'Off') throw new Error('initialPower must be "On" or "Off"');
+  for (const [k, v] of Object.entries(opts.timings ?? {})) {
+    if (!(k in DEFAULT_TIMINGS)) throw new Error(`unknown timing "${k}"`);
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new Error(`timing ${k} must be a non-negative number of seconds`);
+  }
+}
+
+export async function startSimulator(opts: SimOptions): Promise<Simulator> {
+  checkOptions(opts);
+  const timeScale = opts.timeScale ?? 0.01;
+  const timings: SimTimings = { ...DEFAULT_TIMINGS, ...(opts.timings ?? {}) };
+  const credentials = { ...(opts.credentials ?? { username: 'root', password: 'initial0' }) };
+  const profile = opts.profile ?? 'cray-ex';
+  const profileOf: (bmc: string) => SimProfile = typeof profile === 'function' ? profile : () => profile;
+  const bmcMode = opts.bmcMode ?? 'shared';
+
+  const scheduler = new Scheduler(timeScale);
+  const fleet = new Fleet(opts.nodes, profileOf, timings, scheduler, opts.initialPower ?? 'On', opts.initialBoot ?? DEFAULT_INITIAL_BOOT);
+  fleet.applyInitialFaults(opts.faults ?? [], opts.seed ?? 1);
+  const bss = new Bss(fleet);
+  const cfs = new Cfs(fleet, scheduler);
+  const redfish = new Redfish(fleet, credentials);
+  const booter = new Booter(fleet, scheduler, opts.onBoot, {
+    initialMs: opts.reportRetry?.initialMs ?? 200,
+    maxMs: opts.reportRetry?.maxMs ?? 5000,
+    giveUpMs: opts.reportRetry?.giveUpMs ?? 60_000,
+  });
+  booter.bosUrl = opts.bosUrl;
+  booter.bosToken = opts.bosToken;
+  booter.onBooted = (node) => cfs.nodeBooted(node.place.xname);
+  fleet.hooks = {
+    poweredOn: (node) => booter.poweredOn(node),
+    poweringDown: (node) => cfs.nodeDown(node.place.xname),
+  };
+
+  const listeners = new Listeners();
+  const onError = (err: unknown, res: ServerResponse) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, 500, { error: `simulator error: ${(err as Error)?.message ?? String(err)}` });
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    if (closing) return closing;
+    scheduler.close();
+    fleet.close();
+    cfs.close();
+    booter.close();
+    redfish.close();
+    closing = listeners.close();
+    return closing;
+  };
+
+  let bssUrl: string;
+  let cfsUrl: string;
+  let controlUrl: string;
+  try {
+    bssUrl = (await listeners.listen(bss.handle, onError)).origin;
+    cfsUrl = (await listeners.listen(cfs.handle, onError)).origin;
+    bss.origin = bssUrl;
+    booter.bssOrigin = bssUrl;
+    if (bmcMode === 'shared') {
+      const { origin } = await listeners.listen(redfish.shared, onError);
+      for (const bmc of fleet.bmcs.values()) {
+        bmc.prefix = `/bmc/${bmc.xname}`;
+        bmc.baseUrl = `${origin}${bmc.prefix}`;
+      }
+    } else {
+      for (const bmc of fleet.bmcs.values()) {
+        const { origin } = await listeners.listen(redfish.perBmc(bmc), onError);
+        bmc.prefix = '';
+        bmc.baseUrl = origin;
+      }
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  const nodeView = (n: SimNode): SimNodeView => {
+    const c = cfs.components.get(n.place.xname)!;
+    return {
+      xname: n.place.xname,
+      nid: n.place.nid,
+      hostname: n.place.hostname,
+      bmc: n.bmc.xname,
+      profile: n.profile,
+      systemId: n.systemId,
+      power: n.power,
+      booted: n.booted ? { ...n.booted } : null,
+      resets: { ...n.resets },
+      bootCount: n.bootCount,
+      configStatus: c.configuration_status,
+      cfs: { desired_config: c.desired_config, enabled: c.enabled, configuration_status: c.configuration_status },
+      faults: fleet.nodeFaults(n),
+      report: n.report ? { ...n.report } : null,
+    };
+  };
+
+  const inventory = (): SimInventoryRecord[] =>
+    fleet.order.map((n) => ({
+      xname: n.place.xname,
+      nid: n.place.nid,
+      hostname: n.place.hostname,
+      role: 'Compute',
+      groups: ['compute'],
+      bmc_address: n.bmc.baseUrl,
+      redfish_system_id: n.systemId,
+      credentials_ref: 'sim',
+    }));
+
+  const stats = (): SimStats => {
+    const power: Record<PowerState, number> = { On: 0, Off: 0, PoweringOn: 0, PoweringOff: 0 };
+    let booted = 0;
+    let bootCount = 0;
+    for (const n of fleet.order) {
+      power[n.power]++;
+      if (n.booted) booted++;
+      bootCount += n.bootCount;
+    }
+    const byType: Record<string, number> = {};
+    let accepted = 0;
+    for (const r of fleet.resetLog) {
+      byType[r.type] = (byType[r.type] ?? 0) + 1;
+      if (r.accepted) accepted++;
+    }
+    const b = booter.counters;
+    return {
+      nodes: fleet.order.length,
+      bmcs: fleet.bmcs.size,
+      listeners: listeners.servers.length,
+      power,
+      booted,
+      bootCount,
+      resets: { total: fleet.resetLog.length, accepted, byType },
+      redfish: { ...redfish.counters },
+      bss: { calls: bss.calls.length, puts: bss.puts, bootscripts: bss.bootscripts },
+      cfs: { calls: cfs.calls.length, patches: cfs.patches, ...cfs.counts() },
+      boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts },
+      reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries },
+    };
+  };
+
+  const api: Omit<Simulator, 'bssUrl' | 'cfsUrl' | 'controlUrl'> = {
+    credentials,
+    timings,
+    timeScale,
+    inventory,
+    setBosUrl(url: string, token?: string) {
+      const u = new URL(url); // throws on garbage
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('bosUrl must be http(s)');
+      booter.bosUrl = url;
+      booter.bosToken = token;
+    },
+    setFault: (kind, xnames, on) => fleet.setFault(kind, xnames, on),
+    faults: () => fleet.faultList(),
+    node: (xname) => nodeView(fleet.get(xname)),
+    nodes: () => fleet.order.map(nodeView),
+    resetLog: () => fleet.resetLog.map((e) => ({ ...e })),
+    powerTimeline: () => fleet.timeline.map((e) => ({ ...e })),
+    bssCalls: () => bss.calls.map((c) => ({ ...c, hosts: [...c.hosts] })),
+    cfsCalls: () => cfs.calls.map((c) => ({ ...c, ids: [...c.ids] })),
+    stats,
+    servers: () => listeners.servers.slice(),
+    close,
+  };
+  try {
+    if (opts.bosUrl) api.setBosUrl(opts.bosUrl, opts.bosToken);
+    controlUrl = (await listeners.listen(controlHandler(api), onError)).origin;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { ...api, bssUrl, cfsUrl, controlUrl };
+}

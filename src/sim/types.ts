@@ -1,0 +1,178 @@
+/**
+ * Public types of the simulator (BSS, CFS v3, a Redfish BMC fleet and the nodes behind it).
+ * Times in SimTimings are simulated seconds; `timeScale` turns them into real seconds.
+ */
+
+export type SimProfile = 'cray-ex' | 'generic';
+export type PowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
+
+/** Every ResetType the simulator counts; which ones a BMC accepts depends on its profile. */
+export const RESET_TYPES = [
+  'On',
+  'Off',
+  'ForceOff',
+  'GracefulShutdown',
+  'ForceRestart',
+  'GracefulRestart',
+  'PushPowerButton',
+  'ForceOn',
+  'PowerCycle',
+  'Nmi',
+] as const;
+export type ResetType = (typeof RESET_TYPES)[number];
+
+/** What each profile's ComputerSystem.Reset accepts. */
+export const ALLOWED_RESETS: Readonly<Record<SimProfile, readonly ResetType[]>> = {
+  'cray-ex': ['On', 'Off', 'ForceOff'],
+  generic: ['On', 'ForceOff', 'GracefulShutdown', 'ForceRestart', 'GracefulRestart', 'PushPowerButton'],
+};
+
+/** Per-node reset counters: every known type (0 when never asked) plus any unknown string a client sent. */
+export type ResetCounts = Record<ResetType, number> & Record<string, number>;
+
+export interface SimTimings {
+  gracefulOff: number;
+  forceOff: number;
+  powerOn: number;
+  boot: number;
+  configure: number;
+}
+
+export const DEFAULT_TIMINGS: Readonly<SimTimings> = { gracefulOff: 30, forceOff: 2, powerOn: 10, boot: 120, configure: 60 };
+
+export const FAULT_KINDS = [
+  'bmc_5xx',
+  'bmc_hang',
+  'graceful_ignored',
+  'never_boots',
+  'wrong_artifacts',
+  'cfs_fails',
+  'reset_refused',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** `xnames` may name nodes or (for bmc_5xx / bmc_hang) BMCs; `rate` picks that share of all nodes with the seed. */
+export interface FaultSpec {
+  kind: FaultKind;
+  xnames?: string[];
+  rate?: number;
+}
+
+export interface BootArtifacts {
+  kernel: string;
+  initrd: string;
+  params: string;
+}
+
+export interface SimOptions {
+  nodes: number;
+  /** Real seconds per simulated second (default 0.01). */
+  timeScale?: number;
+  /** A function is called once per BMC with the BMC's xname (e.g. x1000c0s3b0). */
+  profile?: SimProfile | ((xname: string) => SimProfile);
+  timings?: Partial<SimTimings>;
+  faults?: FaultSpec[];
+  credentials?: { username: string; password: string };
+  bmcMode?: 'shared' | 'per-port';
+  bosUrl?: string;
+  bosToken?: string;
+  initialPower?: 'On' | 'Off';
+  /** What nodes that start On are running (no token). Defaults to a built-in "sim-initial" image. */
+  initialBoot?: BootArtifacts;
+  seed?: number;
+  onBoot?: (xname: string, report: { token: string | null }) => void;
+  /** Boot report retry policy in real milliseconds (defaults 200, 5000, 60000). */
+  reportRetry?: { initialMs?: number; maxMs?: number; giveUpMs?: number };
+}
+
+export interface SimInventoryRecord {
+  xname: string;
+  nid: number;
+  hostname: string;
+  role: 'Compute';
+  groups: string[];
+  bmc_address: string;
+  redfish_system_id: string;
+  credentials_ref: 'sim';
+}
+
+export interface SimBooted {
+  kernel: string;
+  initrd: string;
+  params: string;
+  token: string | null;
+}
+
+export type CfsStatus = 'unconfigured' | 'pending' | 'configured' | 'failed';
+
+export interface SimReportView {
+  /** PATCH attempts sent to bosd for the latest boot. */
+  attempts: number;
+  delivered: boolean;
+  gaveUp: boolean;
+  /** HTTP status of the last attempt; 0 for a connection error. */
+  lastStatus: number | null;
+}
+
+export interface SimNodeView {
+  xname: string;
+  nid: number;
+  hostname: string;
+  bmc: string;
+  profile: SimProfile;
+  systemId: string;
+  power: PowerState;
+  booted: SimBooted | null;
+  resets: ResetCounts;
+  bootCount: number;
+  configStatus: CfsStatus;
+  cfs: { desired_config: string; enabled: boolean; configuration_status: CfsStatus };
+  faults: FaultKind[];
+  report: SimReportView | null;
+}
+
+export interface ResetLogEntry {
+  at: number;
+  xname: string;
+  type: string;
+  accepted: boolean;
+  /** HTTP status answered (0 when the request was held by bmc_hang). */
+  status: number;
+}
+
+export interface PowerTransition {
+  at: number;
+  xname: string;
+  from: string;
+  to: string;
+}
+
+export interface BssCall {
+  at: number;
+  method: string;
+  /** Request path without the query, e.g. /boot/v1/bootparameters or /boot/v1/bootscript. */
+  path: string;
+  hosts: string[];
+}
+
+export interface CfsCall {
+  at: number;
+  method: string;
+  ids: string[];
+  patch?: unknown;
+}
+
+export interface SimStats {
+  nodes: number;
+  bmcs: number;
+  listeners: number;
+  power: Record<PowerState, number>;
+  booted: number;
+  bootCount: number;
+  resets: { total: number; accepted: number; byType: Record<string, number> };
+  redfish: { requests: number; unauthorized: number; errors5xx: number; hung: number; sessions: number };
+  bss: { calls: number; puts: number; bootscripts: number };
+  cfs: { calls: number; patches: number; unconfigured: number; pending: number; configured: number; failed: number };
+  boots: { started: number; noParams: number; neverBoots: number; wrongArtifacts: number };
+  reports: { attempts: number; delivered: number; gaveUp: number; retries: number };
+}

@@ -1,0 +1,143 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeInventoryRecord } from '../../src/core/inventory.js';
+import { LocalBackend } from '../../src/services/local-backend.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { waitFor } from '../../src/testbed/index.js';
+
+const BOSD = new URL('../../bin/bosd.js', import.meta.url).pathname;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'bosd-proc-'));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+function runBosd(args: string[]): { code: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [BOSD, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stderr: r.stderr };
+}
+
+/** A port nothing listens on: bound, then closed. */
+async function deadPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('bosd configuration errors: one line, exit 2', () => {
+  const oneLine = (s: string) => s.trim().split('\n');
+
+  it('refuses a missing credentials file', () => {
+    const d = tmp();
+    const r = runBosd(['--db', join(d, 'x.db'), '--bss-url', 'http://127.0.0.1:9', '--credentials-file', join(d, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^bosd: cannot read credentials file .*nope\.yaml: no such file/);
+  });
+
+  it('refuses a credentials file others can read, and never prints the password', () => {
+    const d = tmp();
+    const f = join(d, 'cred.yaml');
+    writeFileSync(f, 'default: {username: root, password: s3cretPW}\n');
+    chmodSync(f, 0o644);
+    const r = runBosd(['--db', join(d, 'x.db'), '--bss-url', 'http://127.0.0.1:9', '--credentials-file', f]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/readable by others \(mode 644\): run chmod 600/);
+    expect(r.stderr).not.toContain('s3cretPW');
+  });
+
+  it('refuses an unreachable BSS', async () => {
+    const d = tmp();
+    const f = join(d, 'cred.yaml');
+    writeFileSync(f, 'default: {username: root, password: s3cretPW}\n', { mode: 0o600 });
+    const port = await deadPort();
+    const r = runBosd(['--db', join(d, 'x.db'), '--bss-url', `http://127.0.0.1:${port}`, '--credentials-file', f, '--request-timeout-ms', '2000']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^bosd: BSS at http://127.0.0.1:${port} is not reachable`));
+    expect(r.stderr).not.toContain('s3cretPW');
+  });
+
+  it('refuses a missing BSS URL, a bad flag and an unknown config key', () => {
+    const d = tmp();
+    expect(runBosd(['--db', join(d, 'x.db')]).stderr).toMatch(/^bosd: no BSS URL/);
+    const bad = runBosd(['--no-such-flag']);
+    expect(bad.code).toBe(2);
+    const cfg = join(d, 'bosd.yaml');
+    writeFileSync(cfg, 'bss_url: http://127.0.0.1:9\nbogus: 1\n');
+    const r = runBosd(['--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown setting "bogus"/);
+  });
+});
+
+describe('bosd survives SIGKILL', () => {
+  function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+    const child = spawn(process.execPath, [BOSD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    return new Promise((resolve, reject) => {
+      let buf = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (process.env.BOSD_TEST_LOG) appendFileSync(process.env.BOSD_TEST_LOG, d);
+        const m = /"msg":"listening","url":"([^"]+)"/.exec(buf);
+        if (m) resolve({ child, url: m[1] });
+      });
+      child.on('exit', (code) => reject(new Error(`bosd exited ${code}: ${buf}`)));
+    });
+  }
+
+  it('killed mid-rollout and restarted, every node converges with no extra power requests', async () => {
+    const d = tmp();
+    const sim: Simulator = await startSimulator({ nodes: 24, timeScale: 0.004, reportRetry: { initialMs: 50, maxMs: 200, giveUpMs: 60_000 } });
+    cleanups.push(() => sim.close());
+    const cred = join(d, 'cred.json');
+    writeFileSync(cred, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });
+    const db = join(d, 'bosd.db');
+    const backend = new LocalBackend(db, { user: 'test', via: 'test' });
+    cleanups.push(() => backend.close());
+    await backend.importInventory(sim.inventory().map((r, i) => normalizeInventoryRecord(r as unknown as Record<string, unknown>, `n${i}`)));
+    // A kill between storing an intent and sending its request leaves the node waiting out these
+    // (bosd never re-sends blindly), so they are short here.
+    await backend.updateOptions({ max_boot_wait_time: 20, max_power_off_wait_time: 2, max_power_on_wait_time: 2 });
+    await backend.createTemplate('v2', { boot_sets: { c: { kernel: 's3://img/v2/kernel', initrd: 's3://img/v2/initrd', kernel_parameters: 'v2', node_roles_groups: ['Compute'] } }, cfs: { configuration: 'cfg' } });
+    const args = ['--db', db, '--bss-url', sim.bssUrl, '--cfs-url', sim.cfsUrl, '--credentials-file', cred, '--listen', '127.0.0.1:0',
+      '--power-poll-ms', '50', '--cfs-poll-ms', '50', '--retry-backoff-ms', '100', ...(process.env.BOSD_TEST_LOG ? ['--log-level', 'debug'] : [])];
+    let bosd = await start(args);
+    sim.setBosUrl(bosd.url);
+    const s = await backend.createSession({ template_name: 'v2', operation: 'reboot', stage: true, name: 'up' });
+    await backend.applyStaged(s.nodes);
+    const settled = async () => (await backend.listComponents({ ids: s.nodes })).every((c) => !c.enabled || c.status.status === 'failed');
+    // Kill at three moments of the rollout: during power-off, during boot, during configuration.
+    for (const moment of ['powering_off', 'powering_on', 'configuring'] as const) {
+      await waitFor(`a node ${moment}`, async () => (await backend.listComponents({ ids: s.nodes })).some((c) => c.status.phase === moment), 30_000, 5);
+      bosd.child.kill('SIGKILL');
+      await new Promise((r) => bosd.child.once('exit', r));
+      bosd = await start(args);
+      sim.setBosUrl(bosd.url);
+    }
+    await waitFor('every node to settle', settled, 60_000);
+    const comps = await backend.listComponents({ ids: s.nodes });
+    for (const c of comps) {
+      expect(c.status.status, `${c.id}: ${c.error}`).toBe('stable');
+      expect(c.actual_state.boot_artifacts?.kernel).toBe('s3://img/v2/kernel');
+      const r = sim.node(c.id).resets;
+      // One power-off (graceful) and one power-on per node: what a reboot needs.
+      expect(r.Off + r.ForceOff, `${c.id} power-off requests`).toBe(1);
+      expect(r.On, `${c.id} power-on requests`).toBe(1);
+    }
+    bosd.child.kill('SIGTERM');
+    const code = await new Promise((r) => bosd.child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+  });
+});
