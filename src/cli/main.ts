@@ -11,6 +11,8 @@ import { register as registerOptions } from './commands/options.js';
 import { register as registerSession } from './commands/session.js';
 import { register as registerTemplate } from './commands/sessiontemplate.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerSim } from './commands/sim.js';
+import { register as registerToken } from './commands/token.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -43,6 +45,8 @@ Environment: BOSCTL_DB (database path), NO_COLOR, FORCE_COLOR.`);
   registerApplyStaged(program, deps);
   registerOptions(program, deps);
   registerDemo(program, deps);
+  registerToken(program, deps);
+  registerSim(program, deps);
 
   applyToAll(program, (c) => {
     c.exitOverride();

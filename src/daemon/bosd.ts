@@ -1,4 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '../api/server.js';
 import { Store } from '../store/store.js';
@@ -43,34 +45,64 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
     powerPollMs: config.powerPollMs, cfsPollMs: config.cfsPollMs, retryBackoffMs: config.retryBackoffMs,
     maxInFlight: config.maxInFlight, watchMs: 5, sweepMs: 1000, batchWindowMs: 20,
   });
+  const servers: Server[] = [];
+  const unixServers = new Set<Server>();
   const api = createApi({
     store, now: () => new Date(), version: VERSION,
     onChange: () => reconciler.wake(),
     log: (level, msg, fields) => log.log(level, msg, fields),
+    isTrustedSocket: (req: IncomingMessage) => unixServers.has((req.socket as unknown as { server: Server }).server),
   });
-  const { host, port } = parseListen(config.listen);
-  if (!isLoopback(host) && !config.insecureHttp) {
+  const options = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
+  let url = '';
+  try {
+    if (config.listen !== '') {
+      const { host, port } = parseListen(config.listen);
+      const tls = config.tlsCert && config.tlsKey;
+      if (!isLoopback(host) && !tls && !config.insecureHttp) {
+        throw Object.assign(new Error(`refusing plain HTTP on ${host}, which is not a loopback address: give --tls-cert and --tls-key, or pass --insecure-http`), { code: 'BOS_VALUE_INVALID' });
+      }
+      if (!isLoopback(host) && !tls) log.log('warn', 'serving plain HTTP on a non-loopback address', { listen: config.listen });
+      const server = tls
+        ? createTlsServer({ ...options, cert: readFileSync(config.tlsCert!), key: readFileSync(config.tlsKey!) }, api as RequestListener)
+        : createServer(options, api);
+      await listen(server, (cb) => server.listen(port, host, cb));
+      const addr = server.address() as AddressInfo;
+      url = `${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      servers.push(server);
+    }
+    if (config.socket) {
+      rmSync(config.socket, { force: true });
+      const server = createServer(options, api);
+      await listen(server, (cb) => server.listen(config.socket!, cb));
+      chmodSync(config.socket, 0o660);
+      unixServers.add(server);
+      servers.push(server);
+      if (!url) url = `unix://${config.socket}`;
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
     store.close();
-    throw Object.assign(new Error(`refusing plain HTTP on ${host}, which is not a loopback address: pass --insecure-http to allow it`), { code: 'BOS_VALUE_INVALID' });
+    throw e;
   }
-  if (!isLoopback(host)) log.log('warn', 'serving plain HTTP on a non-loopback address', { listen: config.listen });
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, api);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-  const addr = server.address() as AddressInfo;
-  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   reconciler.start();
-  log.log('info', 'listening', { url, db: config.db, bss_url: config.bssUrl, cfs_url: config.cfsUrl ?? 'none' });
+  log.log('info', 'listening', { url, socket: config.socket ?? 'none', db: config.db, bss_url: config.bssUrl, cfs_url: config.cfsUrl ?? 'none' });
   if (config.insecureSkipTlsVerify) log.log('warn', 'TLS certificates of BMCs, BSS and CFS are NOT verified (--insecure-skip-tls-verify)');
   return {
     url, reconciler, store,
     async stop() {
-      await new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections(); });
+      await Promise.all(servers.map((server) => new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections(); })));
+      if (config.socket) rmSync(config.socket, { force: true });
       await reconciler.stop(config.stopTimeoutMs);
       await Promise.allSettled([drivers.power.close?.(), drivers.bss.close?.(), drivers.cfs?.close?.()]);
       store.close();
     },
   };
+}
+
+function listen(server: Server, start: (cb: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    start(() => { server.off('error', reject); resolve(); });
+  });
 }

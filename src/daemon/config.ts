@@ -6,8 +6,13 @@ import { parseLogLevel, type LogLevel } from './log.js';
 /** bosd's settings: the config file (YAML or JSON), then flags over it. */
 export interface BosdConfig {
   db: string;
+  /** TCP address of the API; '' for none (socket only). */
   listen: string;
   insecureHttp: boolean;
+  /** Unix socket of the API (mode 0660; its peers are admins); null for none. */
+  socket: string | null;
+  tlsCert: string | null;
+  tlsKey: string | null;
   bssUrl: string;
   cfsUrl: string | null;
   credentialsFile: string | null;
@@ -34,14 +39,14 @@ const bad = (msg: string) => bosError('BOS_VALUE_INVALID', msg);
 
 /** Keys of the config file, in snake_case as written there. */
 const FILE_KEYS: Record<string, keyof BosdConfig> = {
-  db: 'db', listen: 'listen', insecure_http: 'insecureHttp', bss_url: 'bssUrl', cfs_url: 'cfsUrl',
+  db: 'db', listen: 'listen', insecure_http: 'insecureHttp', socket: 'socket', tls_cert: 'tlsCert', tls_key: 'tlsKey', bss_url: 'bssUrl', cfs_url: 'cfsUrl',
   credentials_file: 'credentialsFile', ca_bundle: 'caBundle', insecure_skip_tls_verify: 'insecureSkipTlsVerify',
   log_level: 'logLevel', power_poll_ms: 'powerPollMs', cfs_poll_ms: 'cfsPollMs', retry_backoff_ms: 'retryBackoffMs',
   max_in_flight: 'maxInFlight', request_timeout_ms: 'requestTimeoutMs', stop_timeout_ms: 'stopTimeoutMs',
 };
 
 export const CONFIG_DEFAULTS: Omit<BosdConfig, 'db' | 'bssUrl'> = {
-  listen: '127.0.0.1:8180', insecureHttp: false, cfsUrl: null, credentialsFile: null, caBundle: null,
+  listen: '127.0.0.1:8180', insecureHttp: false, socket: null, tlsCert: null, tlsKey: null, cfsUrl: null, credentialsFile: null, caBundle: null,
   insecureSkipTlsVerify: false, logLevel: 'info', powerPollMs: 2000, cfsPollMs: 5000, retryBackoffMs: 2000,
   maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000,
 };
@@ -94,7 +99,9 @@ export async function loadConfig(configPath: string | undefined, flags: Partial<
     if (!Number.isInteger(n) || n < 1 || n > 86_400_000) throw bad(`invalid ${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} "${String(merged[k])}": expected a positive integer`);
     merged[k] = n;
   }
-  parseListen(String(merged.listen));
+  if (merged.listen !== '') parseListen(String(merged.listen));
+  if ((merged.tlsCert === null) !== (merged.tlsKey === null)) throw bad('TLS needs both tls_cert and tls_key (--tls-cert and --tls-key)');
+  if (merged.listen === '' && !merged.socket) throw bad('no listener: give listen (HOST:PORT) or socket (a unix socket path)');
   return merged as unknown as BosdConfig;
 }
 

@@ -14,6 +14,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     .option('--db <path>', 'database file (default: as bosctl: $BOSCTL_DB, /var/lib/bosd/bosd.db, ...)')
     .option('--listen <host:port>', 'HTTP API address (default 127.0.0.1:8180; port 0 picks one)')
     .option('--insecure-http', 'allow plain HTTP on a non-loopback address')
+    .option('--socket <path>', 'also serve the API on this unix socket (mode 0660; its peers are admins), e.g. /run/bosd/bosd.sock')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'the certificate\'s private key (PEM)')
     .option('--bss-url <url>', 'BSS base URL; /boot/v1 is appended (e.g. https://api-gw-service-nmn.local/apis/bss)')
     .option('--cfs-url <url>', 'CFS base URL; /cfs/v3 is appended (e.g. https://api-gw-service-nmn.local/apis); none: no configuration phase')
     .option('--credentials-file <file>', 'Redfish credentials (YAML: default, refs, bmcs); must be readable by its owner only')
@@ -52,6 +55,7 @@ Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration.`)
   try {
     config = await loadConfig(o.config as string | undefined, {
       db: o.db as string | undefined, listen: o.listen as string | undefined, insecureHttp: o.insecureHttp as boolean | undefined,
+      socket: o.socket as string | undefined, tlsCert: o.tlsCert as string | undefined, tlsKey: o.tlsKey as string | undefined,
       bssUrl: o.bssUrl as string | undefined, cfsUrl: o.cfsUrl as string | undefined, credentialsFile: o.credentialsFile as string | undefined,
       caBundle: o.caBundle as string | undefined, insecureSkipTlsVerify: o.insecureSkipTlsVerify as boolean | undefined,
       logLevel: o.logLevel as BosdConfig['logLevel'] | undefined, powerPollMs: num(o.powerPollMs), cfsPollMs: num(o.cfsPollMs),

@@ -6,6 +6,7 @@ import type { ComponentChange, ComponentFilter } from './components.js';
 import type { ImportReport, NodeDetails } from './inventory.js';
 import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from './sessions.js';
 import type { TemplateBody } from './templates.js';
+import type { TokenInfo } from './tokens.js';
 
 /**
  * What bosctl's commands call. LocalBackend runs the services on the SQLite file;
@@ -35,6 +36,10 @@ export interface Backend {
   componentHistory(name: string, limit?: number): Promise<EventRecord[]>;
 
   applyStaged(nodeArgs: string[]): Promise<ApplyStagedReport>;
+
+  createToken(req: { role: string; node?: string; expires?: string; description?: string }): Promise<{ token: TokenInfo; secret: string }>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(id: string): Promise<TokenInfo>;
 
   getOptions(): Promise<Options>;
   updateOptions(patch: Record<string, unknown>): Promise<Options>;

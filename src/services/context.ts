@@ -6,6 +6,8 @@ export interface ServiceContext {
   store: Store;
   actor: Actor;
   now: () => Date;
+  /** Cray-Tenant-Name of an API request: recorded on what it creates, not enforced. */
+  tenant?: string;
 }
 
 export function isoNow(ctx: ServiceContext): string {

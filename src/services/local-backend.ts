@@ -7,6 +7,7 @@ import type { ServiceContext } from './context.js';
 import { describeNode, importInventory, listInventory } from './inventory.js';
 import { getOptions, updateOptions } from './options.js';
 import { createSession, deleteSession, getSession, listSessions, sessionStatus } from './sessions.js';
+import { createToken, listTokens, revokeToken } from './tokens.js';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, templateCheck, updateTemplate } from './templates.js';
 
 /** The services on a local SQLite file. The file is opened on first use. */
@@ -43,6 +44,10 @@ export class LocalBackend implements Backend {
   async componentHistory(...a: Parameters<Backend['componentHistory']>) { return componentHistory(this.ctx, ...a); }
 
   async applyStaged(nodeArgs: string[]) { return applyStagedByNames(this.ctx, nodeArgs); }
+
+  async createToken(...a: Parameters<Backend['createToken']>) { return createToken(this.ctx, ...a); }
+  async listTokens() { return listTokens(this.ctx); }
+  async revokeToken(id: string) { return revokeToken(this.ctx, id); }
 
   async getOptions() { return getOptions(this.ctx); }
   async updateOptions(patch: Record<string, unknown>) { return updateOptions(this.ctx, patch); }

@@ -6,6 +6,8 @@ import { extendedStatus, sessionCounts, type SessionCounts, type SessionExtended
 import { checkName } from '../core/template.js';
 import type { Session, SessionStatusLabel } from '../core/types.js';
 import { SESSION_STATUSES } from '../core/types.js';
+import { durationSeconds } from '../core/options.js';
+import { assertBody } from '../core/validate-body.js';
 import { isoNow, type ServiceContext } from './context.js';
 
 export interface SessionCreateRequest {
@@ -61,6 +63,7 @@ export function createSession(ctx: ServiceContext, req: SessionCreateRequest): S
       stage,
       components: nodes.join(','),
       include_disabled: includeDisabled,
+      ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
       status: { status: 'pending', start_time: now, end_time: null, error: null },
     };
     ctx.store.sessions.put(session);
@@ -84,9 +87,56 @@ export function parseSessionStatus(text: string): SessionStatusLabel {
   return text as SessionStatusLabel;
 }
 
-export function listSessions(ctx: ServiceContext, q: { status?: string } = {}): Session[] {
+export interface SessionFilter {
+  status?: string;
+  /** Only sessions older than this age ("1d", "6h"). */
+  min_age?: string;
+  /** Only sessions younger than this age. */
+  max_age?: string;
+}
+
+function ageCutoff(ctx: ServiceContext, age: string | undefined, name: string): string | undefined {
+  if (age === undefined) return undefined;
+  if (!/^(0|[1-9][0-9]*[mhdw])$/i.test(age)) throw bosError('BOS_VALUE_INVALID', `invalid ${name} "${age}": expected an age such as 30m, 6h, 1d or 2w`);
+  return new Date(ctx.now().getTime() - durationSeconds(age) * 1000).toISOString();
+}
+
+export function listSessions(ctx: ServiceContext, q: SessionFilter = {}): Session[] {
   const status = q.status === undefined ? undefined : parseSessionStatus(q.status);
-  return ctx.store.read(() => ctx.store.sessions.list({ status }));
+  const maxStart = ageCutoff(ctx, q.min_age, 'min_age');
+  const minStart = ageCutoff(ctx, q.max_age, 'max_age');
+  return ctx.store.read(() => ctx.store.sessions.list({ status, minStart, maxStart }));
+}
+
+/** DELETE /sessions with filters: deletes the matching sessions; returns their names. */
+export function deleteSessions(ctx: ServiceContext, q: SessionFilter): string[] {
+  const names = listSessions(ctx, q).map((s) => s.name);
+  const now = isoNow(ctx);
+  ctx.store.write(() => {
+    for (const n of names) {
+      if (ctx.store.sessions.delete(n)) ctx.store.events.record(now, 'session', n, 'deleted', {}, ctx.actor);
+    }
+  });
+  return names;
+}
+
+/** PATCH /sessions/{id}: components and status, as bosd's operators write them in BOS. */
+export function patchSession(ctx: ServiceContext, name: string, body: unknown): Session {
+  assertBody('V2SessionUpdate', body, `patch of session ${name}`);
+  const patch = body as { components?: string; status?: Partial<Session['status']> };
+  const now = isoNow(ctx);
+  return ctx.store.write(() => {
+    const s = ctx.store.sessions.get(name);
+    if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    const next: Session = {
+      ...s,
+      components: patch.components ?? s.components,
+      status: { ...s.status, ...(patch.status ?? {}) },
+    };
+    ctx.store.sessions.put(next);
+    ctx.store.events.record(now, 'session', name, 'patched', { fields: Object.keys(patch) }, ctx.actor);
+    return next;
+  });
 }
 
 /** Deletes the session record; nodes keep what it staged (applying it then fails, as in BOS). */

@@ -16,6 +16,11 @@ function withName(name: string, body: TemplateBody): SessionTemplate {
   return { ...rest, name };
 }
 
+/** Marks a template with the requesting tenant (recorded, not enforced). */
+function withTenant(ctx: ServiceContext, t: SessionTemplate): SessionTemplate {
+  return ctx.tenant ? { ...t, tenant: ctx.tenant } : t;
+}
+
 function check(ctx: ServiceContext, t: SessionTemplate): void {
   assertBody('V2SessionTemplate', t, `session template "${t.name}"`);
   const options = ctx.store.options.get();
@@ -24,7 +29,7 @@ function check(ctx: ServiceContext, t: SessionTemplate): void {
 
 /** `replace` is PUT's meaning (BOS creates or replaces); the CLI's create refuses an existing name. */
 export function createTemplate(ctx: ServiceContext, name: string, body: TemplateBody, replace = false): SessionTemplate {
-  const t = withName(name, body);
+  const t = withTenant(ctx, withName(name, body));
   const now = isoNow(ctx);
   ctx.store.write(() => {
     check(ctx, t);

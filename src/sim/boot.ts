@@ -139,11 +139,10 @@ export class Booter {
 
   private async report(node: SimNode, epoch: number, token: string | null): Promise<void> {
     const xname = node.place.xname;
-    const base = this.bosUrl!.replace(/\/+$/, '');
-    const url = `${base}/apis/bos/v2/components/${encodeURIComponent(xname)}`;
+    // Read at every attempt: bosd may have moved (a restart on another port) since the first.
+    const urlNow = () => `${this.bosUrl!.replace(/\/+$/, '')}/apis/bos/v2/components/${encodeURIComponent(xname)}`;
     const body = JSON.stringify({ id: xname, actual_state: { bss_token: token } });
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    if (this.bosToken) headers.Authorization = `Bearer ${this.bosToken}`;
     const view = { attempts: 0, delivered: false, gaveUp: false, lastStatus: null as number | null };
     node.report = view;
     const started = Date.now();
@@ -153,8 +152,9 @@ export class Booter {
       view.attempts++;
       this.counters.reportAttempts++;
       let status = 0;
+      if (this.bosToken) headers.Authorization = `Bearer ${this.bosToken}`;
       try {
-        status = (await this.request('PATCH', url, body, headers)).status;
+        status = (await this.request('PATCH', urlNow(), body, headers)).status;
       } catch {
         status = 0;
       }

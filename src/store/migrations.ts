@@ -108,6 +108,20 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE components ADD COLUMN last_stable_state TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE components ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: API tokens. Only a hash of each secret is kept.
+  `
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    node TEXT,
+    hash TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -50,6 +50,8 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
   const backend = new LocalBackend(dbPath, { user: 'testbed', via: 'testbed' });
   await backend.importInventory(sim.inventory().map((r, i) => normalizeInventoryRecord(r as unknown as Record<string, unknown>, `node ${i + 1}`)));
   if (o.options) await backend.updateOptions(o.options);
+  // The simulated nodes report their boots with one fleet-wide node token, as CSM nodes share one.
+  const nodeToken = (await backend.createToken({ role: 'node', description: 'simulated nodes' })).secret;
   const config: BosdConfig = {
     ...CONFIG_DEFAULTS, db: dbPath, listen: '127.0.0.1:0', bssUrl: sim.bssUrl, cfsUrl: o.noCfs ? null : sim.cfsUrl,
     credentialsFile, powerPollMs: 100, cfsPollMs: 200, retryBackoffMs: 200, requestTimeoutMs: 2000, stopTimeoutMs: 2000,
@@ -63,7 +65,7 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
     get bosd() { return bosd; },
     async startBosd() {
       bosd = await startBosd(config, await realDrivers(config, credentials), log);
-      sim.setBosUrl(bosd.url);
+      sim.setBosUrl(bosd.url, nodeToken);
       return bosd;
     },
     async stopBosd() {

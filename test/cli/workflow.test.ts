@@ -748,7 +748,7 @@ describe('help, version, demo', () => {
 
   it('--help and every command\'s --help have an "Examples:" section', async () => {
     const { groups, leaves, helps } = await walk();
-    expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'inventory', 'options', 'session', 'sessiontemplate']);
+    expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'inventory', 'options', 'session', 'sessiontemplate', 'token']);
     expect(leaves.map((l) => l.join(' ')).sort()).toEqual([
       'apply-staged',
       'component describe', 'component history', 'component list', 'component update',
@@ -758,6 +758,8 @@ describe('help, version, demo', () => {
       'session create', 'session delete', 'session describe', 'session list', 'session status',
       'sessiontemplate create', 'sessiontemplate delete', 'sessiontemplate describe', 'sessiontemplate list',
       'sessiontemplate update', 'sessiontemplate validate',
+      'sim',
+      'token create', 'token list', 'token revoke',
     ]);
     expect(helps.get('')).toMatch(/^Examples:$/m);
     const missing = leaves.map((l) => l.join(' ')).filter((l) => !/^Examples:$/m.test(helps.get(l)!));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeInventoryRecord } from '../../src/core/inventory.js';
+import type { Component } from '../../src/core/types.js';
 import { LocalBackend } from '../../src/services/local-backend.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { waitFor } from '../../src/testbed/index.js';
@@ -113,18 +114,25 @@ describe('bosd survives SIGKILL', () => {
     await backend.createTemplate('v2', { boot_sets: { c: { kernel: 's3://img/v2/kernel', initrd: 's3://img/v2/initrd', kernel_parameters: 'v2', node_roles_groups: ['Compute'] } }, cfs: { configuration: 'cfg' } });
     const args = ['--db', db, '--bss-url', sim.bssUrl, '--cfs-url', sim.cfsUrl, '--credentials-file', cred, '--listen', '127.0.0.1:0',
       '--power-poll-ms', '50', '--cfs-poll-ms', '50', '--retry-backoff-ms', '100', ...(process.env.BOSD_TEST_LOG ? ['--log-level', 'debug'] : [])];
+    const nodeToken = (await backend.createToken({ role: 'node' })).secret;
     let bosd = await start(args);
-    sim.setBosUrl(bosd.url);
+    sim.setBosUrl(bosd.url, nodeToken);
     const s = await backend.createSession({ template_name: 'v2', operation: 'reboot', stage: true, name: 'up' });
     await backend.applyStaged(s.nodes);
     const settled = async () => (await backend.listComponents({ ids: s.nodes })).every((c) => !c.enabled || c.status.status === 'failed');
-    // Kill at three moments of the rollout: during power-off, during boot, during configuration.
-    for (const moment of ['powering_off', 'powering_on', 'configuring'] as const) {
-      await waitFor(`a node ${moment}`, async () => (await backend.listComponents({ ids: s.nodes })).some((c) => c.status.phase === moment), 30_000, 5);
+    // Kill at three moments of the rollout: once some node was sent a power-off, once some
+    // node was sent a power-on, once some node is being configured (or already done).
+    const moments: Array<[string, (c: Component) => boolean]> = [
+      ['a power-off sent', (c) => c.event_stats.power_off_graceful_attempts > 0],
+      ['a power-on sent', (c) => c.event_stats.power_on_attempts > 0],
+      ['a node configuring', (c) => c.status.phase === 'configuring' || (!c.enabled && c.event_stats.power_on_attempts > 0)],
+    ];
+    for (const [what, seen] of moments) {
+      await waitFor(what, async () => (await backend.listComponents({ ids: s.nodes })).some(seen), 30_000, 5);
       bosd.child.kill('SIGKILL');
       await new Promise((r) => bosd.child.once('exit', r));
       bosd = await start(args);
-      sim.setBosUrl(bosd.url);
+      sim.setBosUrl(bosd.url, nodeToken);
     }
     await waitFor('every node to settle', settled, 60_000);
     const comps = await backend.listComponents({ ids: s.nodes });
@@ -132,8 +140,9 @@ describe('bosd survives SIGKILL', () => {
       expect(c.status.status, `${c.id}: ${c.error}`).toBe('stable');
       expect(c.actual_state.boot_artifacts?.kernel).toBe('s3://img/v2/kernel');
       const r = sim.node(c.id).resets;
+      const report = JSON.stringify(sim.node(c.id).report);
       // One power-off (graceful) and one power-on per node: what a reboot needs.
-      expect(r.Off + r.ForceOff, `${c.id} power-off requests`).toBe(1);
+      expect(r.Off + r.ForceOff, `${c.id} power-off requests (boot report ${report})`).toBe(1);
       expect(r.On, `${c.id} power-on requests`).toBe(1);
     }
     bosd.child.kill('SIGTERM');

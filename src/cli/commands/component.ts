@@ -4,7 +4,7 @@ import { parseBooleanWord } from '../../core/options.js';
 import { STATUSES } from '../../core/types.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
-import { printList, printOne, renderFields } from '../output/format.js';
+import { printList, printListOrNote, printOne, renderFields } from '../output/format.js';
 import { componentView, eventView } from '../output/views.js';
 
 function boolFlag(name: string, v: string | undefined): boolean | undefined {
@@ -38,8 +38,7 @@ export function register(program: Command, deps: CliDeps): void {
         staged_session: o.stagedSession,
         ids: o.ids?.split(',').map((s) => s.trim()).filter(Boolean),
       });
-      if (comps.length === 0 && g.output !== 'json' && g.output !== 'yaml') { deps.io.err('No components match.\n'); return; }
-      await printList(deps.io, componentView, comps, { format: g.output, noHeaders: !g.headers });
+      await printListOrNote(deps.io, componentView, comps, { format: g.output, noHeaders: !g.headers }, 'No components match.');
     });
 
   c.command('describe')

@@ -5,7 +5,7 @@ import { compressHostlist } from '../../core/hostlist.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
 import { parseCsv, parseStructured, readText } from '../files.js';
-import { printData, printList, printOne, renderFields } from '../output/format.js';
+import { printData, printListOrNote, printOne, renderFields } from '../output/format.js';
 import { componentView, inventoryView } from '../output/views.js';
 
 export function register(program: Command, deps: CliDeps): void {
@@ -55,11 +55,7 @@ Examples:
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
       const nodes = await (await deps.backend(cmd)).listInventory();
-      if (nodes.length === 0 && g.output !== 'json' && g.output !== 'yaml') {
-        deps.io.err('No nodes in the inventory. Add some with "bosctl inventory import FILE".\n');
-        return;
-      }
-      await printList(deps.io, inventoryView, nodes, { format: g.output, noHeaders: !g.headers });
+      await printListOrNote(deps.io, inventoryView, nodes, { format: g.output, noHeaders: !g.headers }, 'No nodes in the inventory. Add some with "bosctl inventory import FILE".');
     });
 
   inv.command('describe')

@@ -4,7 +4,7 @@ import { compressHostlist } from '../../core/hostlist.js';
 import { parseBooleanWord } from '../../core/options.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
-import { printData, printList, printOne, renderFields, renderTable } from '../output/format.js';
+import { printData, printListOrNote, printOne, renderFields, renderTable } from '../output/format.js';
 import { paintStatus, sessionView } from '../output/views.js';
 
 interface CreateFlags {
@@ -72,8 +72,7 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
     .action(async (o: { status?: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const sessions = await (await deps.backend(cmd)).listSessions({ status: o.status });
-      if (sessions.length === 0 && g.output !== 'json' && g.output !== 'yaml') { deps.io.err('No sessions.\n'); return; }
-      await printList(deps.io, sessionView, sessions, { format: g.output, noHeaders: !g.headers });
+      await printListOrNote(deps.io, sessionView, sessions, { format: g.output, noHeaders: !g.headers }, 'No sessions.');
     });
 
   s.command('describe')

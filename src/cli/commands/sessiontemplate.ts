@@ -7,7 +7,7 @@ import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
 import { CommandFailed } from '../exit.js';
 import { readStructured } from '../files.js';
-import { printData, printList, printOne } from '../output/format.js';
+import { printData, printListOrNote, printOne } from '../output/format.js';
 import { templateView } from '../output/views.js';
 
 interface QuickFlags {
@@ -93,8 +93,7 @@ Examples:
     .action(async (_o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
       const ts = await (await deps.backend(cmd)).listTemplates();
-      if (ts.length === 0 && g.output !== 'json' && g.output !== 'yaml') { deps.io.err('No session templates.\n'); return; }
-      await printList(deps.io, templateView, ts, { format: g.output, noHeaders: !g.headers });
+      await printListOrNote(deps.io, templateView, ts, { format: g.output, noHeaders: !g.headers }, 'No session templates.');
     });
 
   st.command('describe')

@@ -61,6 +61,15 @@ export async function printList<T>(io: Io, view: ResourceView<T>, items: T[], op
   }
 }
 
+/** A list, or on stderr a note for humans when it is empty (JSON and YAML print []). */
+export async function printListOrNote<T>(io: Io, view: ResourceView<T>, items: T[], opts: PrintOptions, note: string): Promise<void> {
+  if (items.length === 0 && opts.format !== 'json' && opts.format !== 'yaml') {
+    io.err(note + '\n');
+    return;
+  }
+  return printList(io, view, items, opts);
+}
+
 export async function printOne<T>(io: Io, view: ResourceView<T>, item: T, opts: PrintOptions, describe?: (item: T) => string): Promise<void> {
   if (opts.format === 'json' || opts.format === 'yaml') return printData(io, opts.format, view.api(item));
   if (opts.format === 'name') { io.out(view.name(item) + '\n'); return; }

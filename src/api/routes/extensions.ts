@@ -1,0 +1,35 @@
+import { bosError } from '../../core/errors.js';
+import { normalizeInventoryRecord } from '../../core/inventory.js';
+import { describeNode, importInventory, listInventory } from '../../services/inventory.js';
+import { createToken, listTokens, revokeToken } from '../../services/tokens.js';
+import { requireObject } from '../query.js';
+import type { Route } from '../server.js';
+
+/** bosctl's own resources (not in BOS v2): the inventory and API tokens. */
+export const extensionRoutes: Route[] = [
+  { method: 'GET', path: '/inventory', perm: 'read_components', handler: ({ ctx }) => ({ status: 200, body: listInventory(ctx) }) },
+  {
+    method: 'POST', path: '/inventory', perm: 'admin',
+    handler: ({ body, ctx }) => {
+      if (!Array.isArray(body)) throw bosError('BOS_VALUE_INVALID', 'the body must be a JSON list of inventory records');
+      const nodes = body.map((r, i) => normalizeInventoryRecord(requireObject(r, `record ${i + 1}`), `record ${i + 1}`));
+      return { status: 200, body: importInventory(ctx, nodes), changed: true };
+    },
+  },
+  { method: 'GET', path: '/inventory/:name', perm: 'read_components', handler: ({ params, ctx }) => ({ status: 200, body: describeNode(ctx, params.name) }) },
+  { method: 'GET', path: '/tokens', perm: 'admin', handler: ({ ctx }) => ({ status: 200, body: listTokens(ctx) }) },
+  {
+    method: 'POST', path: '/tokens', perm: 'admin',
+    handler: ({ body, ctx }) => {
+      const b = requireObject(body, 'token request') as { role?: unknown; node?: unknown; expires?: unknown; description?: unknown };
+      const str = (v: unknown, name: string) => {
+        if (v === undefined) return undefined;
+        if (typeof v !== 'string') throw bosError('BOS_VALUE_INVALID', `"${name}" must be a string`);
+        return v;
+      };
+      if (typeof b.role !== 'string') throw bosError('BOS_VALUE_INVALID', '"role" is required: admin, wlm or node');
+      return { status: 201, body: createToken(ctx, { role: b.role, node: str(b.node, 'node'), expires: str(b.expires, 'expires'), description: str(b.description, 'description') }) };
+    },
+  },
+  { method: 'DELETE', path: '/tokens/:id', perm: 'admin', handler: ({ params, ctx }) => ({ status: 200, body: revokeToken(ctx, params.id) }) },
+];

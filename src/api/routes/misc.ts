@@ -1,0 +1,44 @@
+import { getOptions, updateOptions } from '../../services/options.js';
+import { applyStagedByNames } from '../../services/apply-staged.js';
+import { bosError } from '../../core/errors.js';
+import { assertBody } from '../../core/validate-body.js';
+import { queryBool, requireObject } from '../query.js';
+import type { Route } from '../server.js';
+
+export function versionBody(version: string) {
+  const [major, minor, patch] = version.split('.');
+  return { major, minor, patch, links: [{ rel: 'self', href: '/v2' }] };
+}
+
+export const miscRoutes: Route[] = [
+  { method: 'GET', path: '/', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(deps.version) }) },
+  { method: 'GET', path: '/version', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(deps.version) }) },
+  {
+    method: 'GET', path: '/healthz', perm: 'public',
+    handler: ({ deps }) => {
+      deps.store.read(() => deps.store.components.count());
+      return { status: 200, body: { db_status: 'ok', api_status: 'ok' } };
+    },
+  },
+  {
+    method: 'POST', path: '/applystaged', perm: 'apply_staged',
+    handler: ({ body, query, ctx }) => {
+      assertBody('V2ApplyStagedComponents', requireObject(body, 'applystaged'), 'applystaged request');
+      const xnames = (body as { xnames?: string[] }).xnames ?? [];
+      if (xnames.length === 0) throw bosError('BOS_NO_NODES', 'no nodes given: "xnames" is empty; applystaged never means "all nodes"');
+      // Our extension: names may be nids or hostnames too; BOS clients send xnames.
+      const r = applyStagedByNames(ctx, xnames);
+      const bos = { succeeded: r.succeeded, failed: r.failed, ignored: r.ignored };
+      return { status: 200, body: queryBool(query, 'include_reasons') ? { ...bos, reasons: r.reasons } : bos, changed: r.succeeded.length + r.failed.length > 0 };
+    },
+  },
+  { method: 'GET', path: '/options', perm: 'read_components', handler: ({ ctx }) => ({ status: 200, body: getOptions(ctx) }) },
+  {
+    method: 'PATCH', path: '/options', perm: 'admin',
+    handler: ({ body, ctx }) => {
+      const patch = requireObject(body, 'options');
+      assertBody('V2Options', patch, 'options');
+      return { status: 200, body: updateOptions(ctx, patch), changed: true };
+    },
+  },
+];

@@ -1,0 +1,99 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { bosError } from '../../core/errors.js';
+import type { CliDeps } from '../context.js';
+import { globalsOf } from '../context.js';
+import { printData } from '../output/format.js';
+
+interface SimFlags {
+  nodes: number;
+  timeScale: number;
+  profile: 'cray-ex' | 'generic';
+  bmcMode: 'shared' | 'per-port';
+  initialPower: 'On' | 'Off';
+  inventory?: string;
+  credentialsFile?: string;
+  bosUrl?: string;
+  fault: string[];
+  timing: string[];
+  seed: number;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function register(program: Command, deps: CliDeps): void {
+  program.command('sim')
+    .description('run the simulator: Redfish BMCs, BSS and CFS on 127.0.0.1, with nodes that boot and report to bosd')
+    .option('--nodes <n>', 'number of nodes', (v) => Number(v), 16)
+    .option('--time-scale <f>', 'real seconds per simulated second', (v) => Number(v), 0.01)
+    .addOption(new Option('--profile <profile>', 'BMC kind').choices(['cray-ex', 'generic']).default('cray-ex'))
+    .addOption(new Option('--bmc-mode <mode>', 'one listener for all BMCs, or one port per BMC').choices(['shared', 'per-port']).default('shared'))
+    .addOption(new Option('--initial-power <state>', 'power of every node at start').choices(['On', 'Off']).default('On'))
+    .option('--inventory <file>', 'write the inventory (JSON) for "bosctl inventory import"')
+    .option('--credentials-file <file>', 'write a Redfish credentials file for bosd (mode 600)')
+    .option('--bos-url <url>', 'where booted nodes report (bosd\'s API)')
+    .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused (repeatable)', collect, [])
+    .option('--timing <name=seconds>', 'simulated seconds of gracefulOff, forceOff, powerOn, boot, configure (repeatable)', collect, [])
+    .option('--seed <n>', 'seed of fault rates', (v) => Number(v), 1)
+    .addHelpText('after', `
+Runs until interrupted. Prints the URLs (as JSON with -o json). Faults can also be set at
+run time: POST {"kind","xnames","on"} to the control URL's /faults.
+
+Examples:
+  bosctl sim --nodes 64 --inventory /tmp/nodes.json --credentials-file /tmp/redfish.json
+  bosctl sim --nodes 1000 --fault graceful_ignored@0.05 --fault never_boots:x1000c0s0b0n0 -o json`)
+    .action(async (o: SimFlags, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const { startSimulator } = await import('../../sim/index.js');
+      const faults = o.fault.map(parseFault);
+      const timings: Record<string, number> = {};
+      for (const t of o.timing) {
+        const m = /^(\w+)=(\d+(?:\.\d+)?)$/.exec(t);
+        if (!m) throw bosError('BOS_VALUE_INVALID', `invalid --timing "${t}": expected NAME=SECONDS, e.g. boot=60`);
+        timings[m[1]] = Number(m[2]);
+      }
+      let sim;
+      try {
+        sim = await startSimulator({
+          nodes: o.nodes, timeScale: o.timeScale, profile: o.profile, bmcMode: o.bmcMode, initialPower: o.initialPower,
+          bosUrl: o.bosUrl, faults, timings, seed: o.seed,
+        });
+      } catch (e) {
+        if ((e as { code?: string }).code) throw e;
+        throw bosError('BOS_VALUE_INVALID', `cannot start the simulator: ${(e as Error).message}`);
+      }
+      if (o.inventory) writeFileSync(o.inventory, JSON.stringify(sim.inventory(), null, 2));
+      if (o.credentialsFile) {
+        writeFileSync(o.credentialsFile, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });
+        chmodSync(o.credentialsFile, 0o600);
+      }
+      const info = { nodes: o.nodes, bss_url: sim.bssUrl, cfs_url: sim.cfsUrl, control_url: sim.controlUrl, inventory: o.inventory ?? null, credentials_file: o.credentialsFile ?? null };
+      if (g.output === 'json' || g.output === 'yaml') await printData(deps.io, g.output, info);
+      else {
+        deps.io.out(`simulator: ${o.nodes} nodes (${o.profile}, ${o.bmcMode} BMC listener, time scale ${o.timeScale})\n`);
+        deps.io.out(`  BSS      ${sim.bssUrl}\n  CFS      ${sim.cfsUrl}\n  control  ${sim.controlUrl}\n`);
+        if (o.inventory) deps.io.out(`  inventory written to ${o.inventory}\n`);
+        if (o.credentialsFile) deps.io.out(`  credentials written to ${o.credentialsFile}\n`);
+        deps.io.out('Ctrl-C stops it.\n');
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => { void sim.close().then(resolve); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+function parseFault(text: string): { kind: never; xnames?: string[]; rate?: number } {
+  const m = /^([a-z_0-9]+)(?::(.+)|@(\d*\.?\d+))$/.exec(text.trim());
+  const kinds = ['bmc_5xx', 'bmc_hang', 'graceful_ignored', 'never_boots', 'wrong_artifacts', 'cfs_fails', 'reset_refused'];
+  if (!m || !kinds.includes(m[1])) {
+    throw bosError('BOS_VALUE_INVALID', `invalid --fault "${text}": expected KIND:XNAME[,XNAME] or KIND@RATE with KIND one of ${kinds.join(', ')}`);
+  }
+  if (m[3] !== undefined) {
+    const rate = Number(m[3]);
+    if (!(rate >= 0 && rate <= 1)) throw bosError('BOS_VALUE_INVALID', `invalid --fault rate "${m[3]}": expected a number from 0 to 1`);
+    return { kind: m[1] as never, rate };
+  }
+  return { kind: m[1] as never, xnames: m[2].split(',').map((s) => s.trim()).filter(Boolean) };
+}

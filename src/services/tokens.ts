@@ -1,0 +1,79 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { bosError } from '../core/errors.js';
+import { ROLES, type Principal, type Role } from '../core/access.js';
+import { durationSeconds } from '../core/options.js';
+import { normalizeNodeXname } from '../core/xname.js';
+import { isoNow, type ServiceContext } from './context.js';
+
+export interface TokenInfo {
+  id: string;
+  role: Role;
+  node: string | null;
+  description: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+interface Row extends TokenInfo { hash: string }
+
+const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const SECRET = /^bos_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
+
+/** Creates a token; the secret is returned once and only its hash is stored. */
+export function createToken(ctx: ServiceContext, req: { role: string; node?: string; expires?: string; description?: string }): { token: TokenInfo; secret: string } {
+  if (!(ROLES as readonly string[]).includes(req.role)) {
+    throw bosError('BOS_VALUE_INVALID', `unknown role "${req.role}": expected admin, wlm or node`);
+  }
+  if (req.node !== undefined && req.role !== 'node') throw bosError('BOS_VALUE_INVALID', '--node goes with --role node only');
+  const node = req.node === undefined ? null : normalizeNodeXname(req.node);
+  let expiresAt: string | null = null;
+  if (req.expires !== undefined) {
+    if (!/^[1-9][0-9]*[mhdw]$/i.test(req.expires)) throw bosError('BOS_VALUE_INVALID', `invalid expiry "${req.expires}": expected a duration such as 12h, 30d or 52w`);
+    expiresAt = new Date(ctx.now().getTime() + durationSeconds(req.expires) * 1000).toISOString();
+  }
+  const id = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8).padEnd(8, '0');
+  const secret = `bos_${id}_${randomBytes(32).toString('base64url')}`;
+  const now = isoNow(ctx);
+  const token: TokenInfo = { id, role: req.role as Role, node, description: req.description ?? '', created_at: now, created_by: ctx.actor.user, expires_at: expiresAt, revoked_at: null };
+  ctx.store.write(() => {
+    ctx.store.db.prepare(`INSERT INTO tokens (id, role, node, hash, description, created_at, created_by, expires_at)
+      VALUES (@id, @role, @node, @hash, @description, @created_at, @created_by, @expires_at)`).run({ ...token, hash: hash(secret) });
+    ctx.store.events.record(now, 'token', id, 'created', { role: token.role, node, expires_at: expiresAt }, ctx.actor);
+  });
+  return { token, secret };
+}
+
+export function listTokens(ctx: ServiceContext): TokenInfo[] {
+  return ctx.store.read(() => ctx.store.db.prepare<[], Row>('SELECT * FROM tokens ORDER BY created_at, id').all())
+    .map(({ hash: _h, ...t }) => t);
+}
+
+export function revokeToken(ctx: ServiceContext, id: string): TokenInfo {
+  const now = isoNow(ctx);
+  return ctx.store.write(() => {
+    const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(id);
+    if (!r) throw bosError('BOS_TOKEN_NOT_FOUND', `token "${id}" does not exist`);
+    if (!r.revoked_at) {
+      ctx.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(now, id);
+      ctx.store.events.record(now, 'token', id, 'revoked', {}, ctx.actor);
+    }
+    const { hash: _h, ...t } = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(id)!;
+    return t;
+  });
+}
+
+/** The principal a bearer secret stands for, or why not (never echoing the secret). */
+export function verifyToken(ctx: ServiceContext, secret: string): Principal | { denied: string } {
+  const m = SECRET.exec(secret);
+  if (!m) return { denied: 'malformed token' };
+  const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(m[1]);
+  if (!r) return { denied: 'unknown token' };
+  const a = Buffer.from(r.hash, 'hex');
+  const b = Buffer.from(hash(secret), 'hex');
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return { denied: 'unknown token' };
+  if (r.revoked_at) return { denied: `token ${r.id} was revoked` };
+  if (r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime()) return { denied: `token ${r.id} expired` };
+  return { role: r.role, node: r.node, name: `token:${r.id}` };
+}
