@@ -112,7 +112,7 @@ export function startBosd({ db, bssUrl, cfsUrl, credentialsFile, args = [], logF
   const child = track(spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } }));
   const log = logFile ? createWriteStream(logFile) : undefined;
   let tail = '';
-  const stats = { lines: 0, warn: 0, error: 0 };
+  const stats = { lines: 0, warn: 0, error: 0, lastProblem: '' };
   return new Promise((resolve, reject) => {
     let url;
     const timer = setTimeout(() => { fail(new Error(`bosd did not log "listening" within ${timeoutMs} ms: ${tail}`)); }, timeoutMs);
@@ -125,8 +125,8 @@ export function startBosd({ db, bssUrl, cfsUrl, credentialsFile, args = [], logF
       partial = lines.pop();
       for (const line of lines) {
         stats.lines++;
-        if (line.includes('"level":"warn"')) stats.warn++;
-        else if (line.includes('"level":"error"')) stats.error++;
+        if (line.includes('"level":"warn"')) { stats.warn++; stats.lastProblem = line.slice(0, 400); }
+        else if (line.includes('"level":"error"')) { stats.error++; stats.lastProblem = line.slice(0, 400); }
         if (!url) {
           const m = /"msg":"listening","url":"([^"]+)"/.exec(line);
           if (m) {
@@ -249,7 +249,7 @@ export function machineLine() {
 export function markdownTable(rows) {
   const status = (m) => (m === true ? 'met' : m === false ? '**missed**' : '');
   return [
-    '| benchmark | size | result | goal | | baseline | result ÷ baseline |',
+    '| benchmark | size | result | goal | | baseline | vs baseline |',
     '|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${[r.benchmark, r.size, r.result, r.goal, status(r.met), r.baseline, r.ratio].map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`),
   ].join('\n');
@@ -266,4 +266,28 @@ export async function runStandalone(run) {
     process.stderr.write(`${e?.stack ?? e}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * The top self-time functions of a V8 .cpuprofile (node --cpu-prof): [{ name, url, line, ms, pct }].
+ * `(idle)`, `(program)` and `(garbage collector)` are kept: they say how busy the process was.
+ */
+export function summarizeCpuProfile(file, top = 20) {
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = prof.timeDeltas;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const n = byId.get(prof.samples[i]);
+    const cf = n.callFrame;
+    const key = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/')}:${cf.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i + 1] ?? dt[i] ?? 0) / 1000);
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const busy = [...self.entries()].filter(([k]) => !k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  return {
+    totalMs: total,
+    busyMs: busy,
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms, pctOfBusy: (ms / busy) * 100 })),
+  };
 }

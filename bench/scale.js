@@ -9,13 +9,15 @@
 //
 //   node bench/scale.js [--quick] [--sizes 1000,10000] [--time-scale 0.1]
 //                       [--cpu-prof DIR]   (bosd runs with node --cpu-prof; profiles kept in DIR)
+//                       [--bosd-node-args "--max-old-space-size=100 ..."]   (diagnosis)
 //                       [--keep-log DIR]   (bosd's log and database are copied to DIR)
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
-  allNodes, bosctl, bosctlSync, cpuSecondsOf, fmtMB, fmtRatio, fmtS, machineLine, memoryOf, postJson, removeDir, root, row,
-  runStandalone, sleep, startBosd, startSimProcess, tempDir,
+  allNodes, bosctl, bosctlSync, cpuSecondsOf, fmtMB, fmtRatio, fmtS, memoryOf, postJson, removeDir, root, row,
+  runStandalone, sleep, startBosd, startSimProcess, summarizeCpuProfile, tempDir,
 } from './lib.js';
 
 /** Simulated seconds of the reboot path with the simulator's default timings. */
@@ -30,7 +32,7 @@ function argValue(name) {
 /**
  * One rollout of `nodes` nodes. Returns the measurements (no rows).
  */
-export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, keepLogDir }) {
+export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, keepLogDir, bosdNodeArgs = [], beforeBosd }) {
   const dir = tempDir('bosctl-bench-scale-');
   const db = join(dir, 'bosd.db');
   const inventory = join(dir, 'inventory.json');
@@ -48,10 +50,13 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     // bosd's waits are real seconds: far above the scaled hardware times, so nothing escalates
     // or fails because the machine is busy; a stuck node would fail the benchmark by its guard.
     const wait = Math.max(60, Math.ceil(hardwareS * 10));
+    // The simulated nodes report their boots with one fleet-wide node token (as CSM nodes share one).
+    const nodeToken = bosctlSync(db, ['token', 'create', '--role', 'node', '--description', 'simulated nodes', '-q']).stdout.trim();
     bosctlSync(db, ['options', 'update', `max_power_off_wait_time=${wait}`, `max_power_on_wait_time=${wait}`, `max_boot_wait_time=${wait}`, '-q']);
-    const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProfDir), '--cpu-prof-name', `bosd-${nodes}.cpuprofile`] : [];
+    const nodeArgs = [...bosdNodeArgs, ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProfDir), '--cpu-prof-name', `bosd-${nodes}.cpuprofile`] : [])];
+    await beforeBosd?.({ db, dir });
     bosd = await startBosd({ db, bssUrl: sim.bss_url, cfsUrl: sim.cfs_url, credentialsFile, args: BOSD_SCALE_ARGS, nodeArgs, logFile: join(dir, 'bosd.log') });
-    await postJson(`${sim.control_url}/bos`, { url: bosd.url });
+    await postJson(`${sim.control_url}/bos`, { url: bosd.url, token: nodeToken });
     log(`scale ${nodes}: setup ${((Date.now() - t0setup) / 1000).toFixed(1)} s (simulator pid ${sim.pid}, bosd pid ${bosd.pid} at ${bosd.url}); time scale ${timeScale}, hardware ${hardwareS.toFixed(1)} s`);
     await sleep(500);
     const idle = memoryOf(bosd.pid);
@@ -65,9 +70,11 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     const t0 = Date.now();
     const apply = await bosctl(db, ['apply-staged', allNodes(nodes), '-q']);
     log(`scale ${nodes}: apply-staged took ${apply.ms.toFixed(0)} ms`);
-    const guardMs = hardwareS * 1000 * 20 + 300_000;
+    // A guard against a hang, not a target: 15 minutes (or 40 × the hardware time).
+    const guardMs = Math.max(hardwareS * 40_000, 900_000);
     let counts;
     let lastReport = Date.now();
+    let lastRequests;
     let peakRss = 0;
     for (;;) {
       counts = countQ.get();
@@ -80,8 +87,13 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
         throw new Error(`rollout of ${nodes} nodes not settled after ${(guardMs / 1000).toFixed(0)} s: ${counts.active} active by phase ${JSON.stringify(phaseQ.all())}, ${counts.failed} failed`);
       }
       if (Date.now() - lastReport >= 5000) {
+        const dt = (Date.now() - lastReport) / 1000;
         lastReport = Date.now();
-        log(`scale ${nodes}: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${counts.active} active ${JSON.stringify(Object.fromEntries(phaseQ.all().map((r) => [r.phase || '(none)', r.n])))}, ${counts.failed} failed, bosd RSS ${fmtMB(m?.rss ?? 0)}, CPU ${(cpuSecondsOf(bosd.pid) - cpuBosd0).toFixed(1)} s`);
+        const st = await fetch(`${sim.control_url}/stats`).then((r) => r.json()).catch(() => null);
+        const rate = st && lastRequests !== undefined ? `, ${((st.redfish.requests - lastRequests) / dt).toFixed(0)} Redfish req/s` : '';
+        lastRequests = st?.redfish?.requests;
+        log(`scale ${nodes}: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${counts.active} active ${JSON.stringify(Object.fromEntries(phaseQ.all().map((r) => [r.phase || '(none)', r.n])))}, ${counts.failed} failed, bosd RSS ${fmtMB(m?.rss ?? 0)}, CPU ${(cpuSecondsOf(bosd.pid) - cpuBosd0).toFixed(1)} s${rate}`
+          + (bosd.stats.warn + bosd.stats.error ? `, ${bosd.stats.warn + bosd.stats.error} warn/error log lines, last: ${bosd.stats.lastProblem}` : ''));
       }
       await sleep(250);
     }
@@ -94,18 +106,20 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     const perNode = ro.prepare("SELECT subject, max(at) AS at FROM events WHERE kind = 'component' AND action IN ('stable', 'failed') GROUP BY subject").all()
       .map((r) => Date.parse(r.at) - t0).sort((a, b) => a - b);
     const wallMs = last.at ? Date.parse(last.at) - t0 : polledMs;
+    const segments = breakdown(ro, t0, timeScale);
     const stats = await fetch(`${sim.control_url}/stats`).then((r) => r.json()).catch(() => null);
     const result = {
       nodes, timeScale, hardwareS, wallS: wallMs / 1000, polledS: polledMs / 1000, applyMs: apply.ms,
       overhead: (wallMs / 1000 - hardwareS) / hardwareS, failed: counts.failed,
       peakRss: mem?.hwm ?? NaN, peakRssPolled: peakRss, idleRss: idle?.rss ?? NaN, cpuBosd, cpuSim,
       nodeP50S: perNode[Math.floor(perNode.length / 2)] / 1000, firstS: perNode[0] / 1000,
-      redfishRequests: stats?.redfish?.requests, bssCalls: stats?.bss?.calls, cfsCalls: stats?.cfs?.calls, logLines: bosd.stats.lines,
-      warnings: bosd.stats.warn + bosd.stats.error,
+      redfishRequests: stats?.redfish?.requests, bssPuts: stats?.bss?.puts, cfsCalls: stats?.cfs?.calls, cfsPatches: stats?.cfs?.patches, logLines: bosd.stats.lines,
+      warnings: bosd.stats.warn + bosd.stats.error, segments,
     };
     log(`scale ${nodes}: settled in ${result.wallS.toFixed(2)} s (hardware ${hardwareS.toFixed(2)} s, overhead ${(result.overhead * 100).toFixed(1)} %), `
       + `${result.failed} failed, first node ${result.firstS.toFixed(2)} s, median node ${result.nodeP50S.toFixed(2)} s, bosd VmHWM ${fmtMB(result.peakRss)}, `
       + `bosd CPU ${cpuBosd.toFixed(1)} s, simulator CPU ${cpuSim.toFixed(1)} s, ${result.redfishRequests} Redfish requests, ${result.logLines} bosd log lines (${result.warnings} warn/error)`);
+    log(`scale ${nodes}: where each node's time went beyond the hardware's (s, p50 / p95 / max over nodes): ${formatSegments(segments)}`);
     return result;
   } catch (e) {
     if (bosd) e.message += `\n--- last bosd log ---\n${bosd.tail().split('\n').slice(-20).join('\n')}`;
@@ -121,8 +135,49 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     }
     await sim?.stop(15_000);
     removeDir(dir);
+    if (cpuProfDir && bosd) {
+      // bosd wrote its profile on exit: say where its CPU went (self time, top functions).
+      try {
+        const p = summarizeCpuProfile(join(resolve(cpuProfDir), `bosd-${nodes}.cpuprofile`), 15);
+        log(`scale ${nodes}: bosd CPU profile (${join(resolve(cpuProfDir), `bosd-${nodes}.cpuprofile`)}): ${(p.busyMs / 1000).toFixed(1)} s busy of ${(p.totalMs / 1000).toFixed(1)} s; top self time:\n`
+          + p.top.map((t) => `  ${(t.ms / 1000).toFixed(2).padStart(7)} s ${t.name.startsWith('(idle)') ? '       ' : `${t.pctOfBusy.toFixed(1).padStart(5)} %`} ${t.name}`).join('\n'));
+      } catch (e) {
+        log(`scale ${nodes}: no CPU profile: ${e.message}`);
+      }
+    }
   }
 }
+
+/**
+ * Per node, from bosd's events: how long each stretch of the reboot took beyond what the
+ * simulated hardware needs for it (seconds; p50, p95 and max over nodes).
+ */
+export function breakdown(ro, t0, timeScale) {
+  const wanted = ['powering_off_gracefully', 'setting_boot_parameters', 'powering_on', 'boot_reported', 'configuration_enabled', 'stable'];
+  const rows = ro.prepare(`SELECT subject, action, min(at) AS at FROM events WHERE kind = 'component' AND action IN (${wanted.map(() => '?').join(',')}) GROUP BY subject, action`).all(...wanted);
+  const by = new Map();
+  for (const r of rows) {
+    let m = by.get(r.subject);
+    if (!m) by.set(r.subject, (m = { apply: t0 }));
+    m[r.action] = Date.parse(r.at);
+  }
+  const s = (sim) => sim * timeScale * 1000;
+  const defs = [
+    ['apply → power-off sent', 'apply', 'powering_off_gracefully', 0],
+    ['off → boot params (poll Off)', 'powering_off_gracefully', 'setting_boot_parameters', s(30)],
+    ['boot params → power-on sent', 'setting_boot_parameters', 'powering_on', 0],
+    ['power-on → boot report', 'powering_on', 'boot_reported', s(10 + 120)],
+    ['boot report → CFS enabled', 'boot_reported', 'configuration_enabled', 0],
+    ['CFS enabled → stable (poll CFS)', 'configuration_enabled', 'stable', s(60)],
+  ];
+  const q = (xs, p) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(p * xs.length) - 1))];
+  return defs.map(([name, from, to, hw]) => {
+    const xs = [...by.values()].filter((m) => m[from] !== undefined && m[to] !== undefined).map((m) => (m[to] - m[from] - hw) / 1000).sort((a, b) => a - b);
+    return { name, n: xs.length, p50: q(xs, 0.5), p95: q(xs, 0.95), max: xs[xs.length - 1] };
+  });
+}
+
+export const formatSegments = (segs) => segs.map((x) => `${x.name} ${x.p50?.toFixed(2)} / ${x.p95?.toFixed(2)} / ${x.max?.toFixed(2)}`).join('; ');
 
 export function rowsFor(r, { goalOverhead }) {
   const size = `${r.nodes.toLocaleString('en')} nodes, time scale ${r.timeScale}`;
@@ -144,14 +199,19 @@ export function rowsFor(r, { goalOverhead }) {
   ];
 }
 
-export async function run({ quick = false, log = () => {}, sizes, timeScale, cpuProfDir, keepLogDir } = {}) {
+export async function run({ quick = false, log = () => {}, sizes, timeScale, cpuProfDir, keepLogDir, bosdNodeArgs } = {}) {
   sizes ??= quick ? [200] : [1000, 10_000];
   // ~22 s of hardware time (full); 2.2 s in quick mode.
   timeScale ??= quick ? 0.01 : 0.1;
   const rows = [];
+  // Where the time beyond the hardware's went, per size: notes under the table.
+  rows.details = [];
   for (const nodes of sizes) {
-    const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir });
+    const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir, bosdNodeArgs });
     rows.push(...rowsFor(r, { goalOverhead: nodes >= 10_000 }));
+    rows.details.push(`Rollout of ${nodes.toLocaleString('en')} nodes: apply-staged took ${r.applyMs.toFixed(0)} ms; first node settled at ${fmtS(r.firstS)}; `
+      + `${r.redfishRequests} Redfish requests, ${r.bssPuts} BSS PUTs, ${r.cfsPatches} CFS PATCHes and ${r.cfsCalls - r.cfsPatches} other CFS calls; time beyond the hardware's per stretch of a node's reboot `
+      + `(s, p50 / p95 / max over nodes): ${formatSegments(r.segments)}.`);
   }
   return rows;
 }
@@ -162,8 +222,9 @@ export const NOTES = [
   'Hardware time = (gracefulOff 30 + powerOn 10 + boot 120 + configure 60 simulated s) × time scale. Wall time ends at the last node\'s final event in the database (`stable`/`failed`); CPU is measured from just before apply-staged to settled.',
 ];
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = argValue('--sizes')?.split(',').map(Number);
   const ts = argValue('--time-scale');
-  await runStandalone((o) => run({ ...o, sizes, timeScale: ts ? Number(ts) : undefined, cpuProfDir: argValue('--cpu-prof'), keepLogDir: argValue('--keep-log') }));
+  await runStandalone((o) => run({ ...o, sizes, timeScale: ts ? Number(ts) : undefined, cpuProfDir: argValue('--cpu-prof'), keepLogDir: argValue('--keep-log'),
+    bosdNodeArgs: argValue('--bosd-node-args')?.split(' ').filter(Boolean) }));
 }

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { ERRORS, isBosError, oneLine } from '../core/errors.js';
 
+export const PROBLEM_TYPE_PREFIX = 'urn:bosctl:problem:';
+
 /** RFC 7807 body: the same fields for every error (fastify's habit). */
 export interface Problem {
   type: string;
@@ -13,7 +15,8 @@ export interface Problem {
 /** Maps any error to problem+json. Unknown errors become a bare 500: no stack, no message. */
 export function toProblem(e: unknown, instance?: string): Problem {
   if (isBosError(e)) {
-    return { type: 'about:blank', title: e.title, status: e.httpStatus, detail: oneLine(e.message), ...(instance ? { instance } : {}) };
+    // The type names bosctl's error code (docs/errors.md), so a client can tell kinds apart.
+    return { type: `${PROBLEM_TYPE_PREFIX}${e.code}`, title: e.title, status: e.httpStatus, detail: oneLine(e.message), ...(instance ? { instance } : {}) };
   }
   return { type: 'about:blank', title: ERRORS.BOS_INTERNAL.title, status: 500, detail: 'internal error; see bosd\'s log', ...(instance ? { instance } : {}) };
 }

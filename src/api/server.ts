@@ -5,8 +5,10 @@ import type { Actor } from '../core/types.js';
 import type { ServiceContext } from '../services/context.js';
 import { verifyToken } from '../services/tokens.js';
 import type { Store } from '../store/store.js';
+import type { S3Client } from '../integrations/s3.js';
 import { sendJson, sendProblem, toProblem } from './problem.js';
 import { routes } from './routes/index.js';
+import { versionBody } from './routes/misc.js';
 
 export interface ApiDeps {
   store: Store;
@@ -17,6 +19,8 @@ export interface ApiDeps {
   /** One line per notable event; never given secrets. */
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   maxBodyBytes?: number;
+  /** Where s3:// image manifests are read from, when a session or a check needs one. */
+  s3?: () => Promise<S3Client>;
   /** Requests that come through the unix socket are admins (file permissions guard it). */
   isTrustedSocket?(req: IncomingMessage): boolean;
 }
@@ -48,6 +52,8 @@ export interface Route {
 }
 
 const PREFIXES = ['/apis/bos/v2', '/v2'];
+/** GET of these lists the API versions (the spec's GET /). */
+const ROOTS = ['/', '/apis/bos', '/apis/bos/'];
 
 interface CompiledRoute extends Route { regex: RegExp; keys: string[] }
 
@@ -131,6 +137,10 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const prefix = PREFIXES.find((p) => url.pathname === p || url.pathname.startsWith(p + '/'));
     const instance = url.pathname;
     try {
+      if (req.method === 'GET' && ROOTS.includes(url.pathname)) {
+        sendJson(res, 200, [versionBody(deps.version)]);
+        return;
+      }
       if (!prefix) throw bosError('BOS_PATH_NOT_FOUND', `no such path ${url.pathname}: the API is under /v2 and /apis/bos/v2`);
       const sub = url.pathname.slice(prefix.length) || '/';
       const matches = table.filter((r) => r.regex.test(sub));
@@ -142,13 +152,21 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       }
       const m = route.regex.exec(sub)!;
       const params: Record<string, string> = {};
-      route.keys.forEach((k, i) => { params[k] = decodeURIComponent(m[i + 1]); });
+      route.keys.forEach((k, i) => {
+        try {
+          params[k] = decodeURIComponent(m[i + 1]);
+        } catch {
+          throw bosError('BOS_VALUE_INVALID', `path segment "${m[i + 1]}" is not valid percent-encoding`);
+        }
+      });
+      // The client's own name (bosctl says which command, e.g. Slurm's reboot program) goes into the events.
+      const ua = headerValue(req, 'user-agent');
       const via = `${req.method} ${prefix}${route.path}`;
       const principal = authenticate(req, route, params, via);
       const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req, deps.maxBodyBytes ?? 1024 * 1024);
       const tenant = headerValue(req, 'cray-tenant-name');
-      const actor: Actor = { user: `${principal.name}${tenant ? ` tenant=${tenant}` : ''}`, via };
-      const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, ...(tenant ? { tenant } : {}) };
+      const actor: Actor = { user: `${principal.name}${tenant ? ` tenant=${tenant}` : ''}`, via: `${via}${ua ? ` (${ua.slice(0, 120)})` : ''}` };
+      const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, ...(tenant ? { tenant } : {}) };
       const result = await route.handler({ params, query: url.searchParams, body, ctx, deps, principal });
       if (result.changed) deps.onChange();
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);

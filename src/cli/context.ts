@@ -1,8 +1,10 @@
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { bosError } from '../core/errors.js';
+import { bosError, isBosError } from '../core/errors.js';
 import type { Actor } from '../core/types.js';
 import type { Backend } from '../services/backend.js';
+import { VERSION } from '../version.js';
+import { loadCliConfig, type CliConfig } from './config-file.js';
 import type { Io } from './io.js';
 import { parseOutputFormat, type OutputFormat } from './output/format.js';
 import { defaultDbPath } from './paths.js';
@@ -14,6 +16,92 @@ export interface GlobalOptions {
   verbose: boolean;
   color?: boolean;
   headers: boolean;
+  /** bosd's API when bosctl works remotely (--server, BOSCTL_SERVER or server: in the config file). */
+  server?: string;
+}
+
+/** How bosctl reaches bosd in remote mode. */
+export interface RemoteSettings {
+  server: string;
+  /** The secret itself (BOSCTL_TOKEN), when no token file wins over it. */
+  token?: string;
+  tokenFile?: string;
+  caBundle?: string;
+}
+
+/**
+ * The environment of the running command (createDeps sets it): globalsOf needs it for the
+ * configuration file and BOSCTL_SERVER, and commands call globalsOf with the command only.
+ */
+let activeEnv: NodeJS.ProcessEnv = process.env;
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v !== undefined && v.trim() !== '' ? v : undefined;
+}
+
+function flag(o: Record<string, unknown>, key: string, name: string, what: string): string | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (String(v).trim() === '') throw bosError('BOS_VALUE_INVALID', `${name} is empty: give ${what}`);
+  return String(v);
+}
+
+/**
+ * Local database or bosd's API. Flags win over the environment, which wins over the
+ * configuration file; --server and --db together (or BOSCTL_SERVER and BOSCTL_DB) are an error.
+ */
+function resolveTarget(o: Record<string, unknown>, env: NodeJS.ProcessEnv, config: () => CliConfig): RemoteSettings | undefined {
+  const flagServer = flag(o, 'server', '--server', 'bosd\'s URL, e.g. https://bosd.example:8180 or unix:///run/bosd/bosd.sock');
+  const flagDb = o.db as string | undefined;
+  const flagToken = flag(o, 'tokenFile', '--token-file', 'the path of a file holding the token');
+  const flagCa = flag(o, 'caBundle', '--ca-bundle', 'the path of a PEM file');
+  if (flagServer !== undefined && flagDb !== undefined) {
+    throw bosError('BOS_USAGE', 'give either --server (bosd\'s API) or --db (a database file), not both');
+  }
+  let server = flagServer;
+  if (server === undefined && flagDb === undefined) {
+    const envServer = nonEmpty(env.BOSCTL_SERVER);
+    const envDb = nonEmpty(env.BOSCTL_DB);
+    if (envServer !== undefined && envDb !== undefined) {
+      throw bosError('BOS_USAGE', 'BOSCTL_SERVER and BOSCTL_DB are both set: unset one, or choose with --server URL or --db PATH');
+    }
+    server = envServer ?? (envDb === undefined ? config().server : undefined);
+  }
+  if (server === undefined) {
+    if (flagToken !== undefined) throw bosError('BOS_USAGE', '--token-file goes with --server (or BOSCTL_SERVER): a local database needs no token');
+    if (flagCa !== undefined) throw bosError('BOS_USAGE', '--ca-bundle goes with an https --server');
+    return undefined;
+  }
+  const envToken = nonEmpty(env.BOSCTL_TOKEN);
+  const tokenFile = flagToken ?? (envToken !== undefined ? undefined : nonEmpty(env.BOSCTL_TOKEN_FILE) ?? config().token_file);
+  const caBundle = flagCa ?? nonEmpty(env.BOSCTL_CA_BUNDLE) ?? config().ca_bundle;
+  return {
+    server,
+    ...(tokenFile !== undefined ? { tokenFile } : envToken !== undefined ? { token: envToken } : {}),
+    ...(caBundle !== undefined ? { caBundle } : {}),
+  };
+}
+
+/** Where the command's backend is: the remote settings, or undefined for the local database. */
+export function remoteSettingsOf(cmd: Command, env: NodeJS.ProcessEnv = activeEnv): RemoteSettings | undefined {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return resolveTarget(o, env, () => loadCliConfig(env));
+}
+
+function outputOf(cmd: Command, o: Record<string, unknown>, env: NodeJS.ProcessEnv): OutputFormat {
+  const source = cmd.getOptionValueSourceWithGlobals('output');
+  if (source === 'default' || source === undefined) {
+    const config = loadCliConfig(env);
+    if (config.output !== undefined) {
+      try {
+        return parseOutputFormat(config.output);
+      } catch (e) {
+        if (isBosError(e)) throw bosError(e.code, `${config.path}: output: ${e.message}`);
+        throw e;
+      }
+    }
+  }
+  return parseOutputFormat((o.output as string | undefined) ?? 'table');
 }
 
 /** What every command gets: the terminal, the backend (opened on first use) and the clock. */
@@ -30,13 +118,16 @@ export function globalsOf(cmd: Command): GlobalOptions {
   if (o.db !== undefined && String(o.db).trim() === '') {
     throw bosError('BOS_VALUE_INVALID', '--db is empty: give the database file\'s path, or leave --db out for the default');
   }
+  const env = activeEnv;
+  const remote = resolveTarget(o, env, () => loadCliConfig(env));
   return {
     db: o.db as string | undefined,
-    output: parseOutputFormat((o.output as string | undefined) ?? 'table'),
+    output: outputOf(cmd, o, env),
     quiet: o.quiet === true,
     verbose: o.verbose === true,
     color: o.color as boolean | undefined,
     headers: o.headers !== false,
+    ...(remote ? { server: remote.server } : {}),
   };
 }
 
@@ -54,16 +145,39 @@ export function currentActor(cmd: Command, env: NodeJS.ProcessEnv): Actor {
   return { user, via: commandPath(cmd) };
 }
 
+/** User-Agent of remote calls: bosd records the token, this says who used it from where. */
+export function userAgent(actor: Actor): string {
+  let host = 'unknown';
+  try { host = hostname(); } catch { /* keep unknown */ }
+  // A header value is printable ASCII; a User-Agent comment has no parentheses of its own.
+  const clean = (s: string) => s.replace(/[()]/g, '').replace(/[^\x20-\x7e]/g, '?');
+  // The command too, so events show e.g. that Slurm's reboot program applied a node.
+  return `bosctl/${VERSION} (${clean(actor.user)}@${clean(host)}; ${clean(actor.via)})`;
+}
+
+/**
+ * The backend is chosen on first use: RemoteBackend when a server is configured (--server,
+ * BOSCTL_SERVER, server: in the config file), else LocalBackend on the database file. Each is
+ * imported only then, so neither mode loads the other's code.
+ */
 export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDeps {
   let backend: Backend | undefined;
+  activeEnv = env;
   return {
     io,
     env,
     now: () => new Date(),
     async backend(cmd) {
       if (!backend) {
-        const { LocalBackend } = await import('../services/local-backend.js');
-        backend = new LocalBackend(globalsOf(cmd).db ?? defaultDbPath(env), currentActor(cmd, env));
+        const g = globalsOf(cmd);
+        const remote = remoteSettingsOf(cmd, env);
+        if (remote) {
+          const { RemoteBackend } = await import('../client/remote-backend.js');
+          backend = new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)) });
+        } else {
+          const { LocalBackend } = await import('../services/local-backend.js');
+          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env));
+        }
       }
       return backend;
     },

@@ -37,7 +37,16 @@ export function wantColor(env: NodeJS.ProcessEnv, isTTY: boolean, flag: boolean 
   return isTTY;
 }
 
+/** A closed pipe (bosctl ... | head) ends output quietly, never with a stack trace. */
+function quietOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 export function createProcessIo(colorFlag?: boolean): Io {
+  quietOnEpipe(process.stdout);
   const stdoutIsTTY = process.stdout.isTTY === true;
   const color = wantColor(process.env, stdoutIsTTY, colorFlag);
   let paint: Paint | undefined;

@@ -13,6 +13,9 @@ import { register as registerTemplate } from './commands/sessiontemplate.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerSim } from './commands/sim.js';
 import { register as registerToken } from './commands/token.js';
+import { register as registerImage } from './commands/image.js';
+import { register as registerRollback } from './commands/rollback.js';
+import { register as registerSlurm } from './commands/slurm.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(deps: CliDeps): Command {
@@ -20,6 +23,9 @@ export function buildProgram(deps: CliDeps): Command {
     .description('Rolling upgrades of HPC clusters with BOS v2 staged sessions')
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('--db <path>', 'database file (default: $BOSCTL_DB, /var/lib/bosd/bosd.db if that directory exists, else $XDG_STATE_HOME/bosctl/bosd.db)'))
+    .addOption(new Option('--server <url>', 'work through bosd\'s API instead of a database file: http(s)://HOST:PORT or unix:///run/bosd/bosd.sock (default: $BOSCTL_SERVER, or server: in $XDG_CONFIG_HOME/bosctl/config.yaml)'))
+    .addOption(new Option('--token-file <file>', 'file holding the API token for --server (default: $BOSCTL_TOKEN_FILE, or token_file: in the config file; $BOSCTL_TOKEN may hold the token itself)'))
+    .addOption(new Option('--ca-bundle <file>', 'CA certificates (PEM) to verify an https --server (default: $BOSCTL_CA_BUNDLE, or ca_bundle: in the config file)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS as unknown as string[]).default('table'))
     .option('--no-headers', 'print tables without their header row')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
@@ -36,7 +42,10 @@ Examples:
   bosctl component list --staged-session SESSION -o wide
 
 Exit codes: 0 success, 1 the operation failed, 2 bad input, 3 not found, 4 conflict.
-Environment: BOSCTL_DB (database path), NO_COLOR, FORCE_COLOR.`);
+Environment: BOSCTL_DB (database path), BOSCTL_SERVER, BOSCTL_TOKEN_FILE, BOSCTL_TOKEN,
+BOSCTL_CA_BUNDLE (remote mode), NO_COLOR, FORCE_COLOR.
+Configuration file: $XDG_CONFIG_HOME/bosctl/config.yaml (~/.config/bosctl/config.yaml) with
+server:, token_file:, ca_bundle: and output: (the default of -o).`);
 
   registerInventory(program, deps);
   registerTemplate(program, deps);
@@ -45,7 +54,10 @@ Environment: BOSCTL_DB (database path), NO_COLOR, FORCE_COLOR.`);
   registerApplyStaged(program, deps);
   registerOptions(program, deps);
   registerDemo(program, deps);
+  registerRollback(program, deps);
   registerToken(program, deps);
+  registerImage(program, deps);
+  registerSlurm(program, deps);
   registerSim(program, deps);
 
   applyToAll(program, (c) => {

@@ -1,5 +1,6 @@
 import type { BootArtifacts, Component, ComponentStatusName, Operation, Session } from './types.js';
 import type { NodeTarget } from './session-plan.js';
+import { isCurrent } from './plan-diff.js';
 
 export function zeroEventStats(): Component['event_stats'] {
   return { power_on_attempts: 0, power_off_graceful_attempts: 0, power_off_forceful_attempts: 0 };
@@ -67,6 +68,7 @@ export function makeDesired(
   operation: Operation,
   action: 'session_setup' | 'apply_staged',
   now: string,
+  keepActual = false,
 ): Component {
   return {
     ...c,
@@ -74,7 +76,9 @@ export function makeDesired(
     error: '',
     session,
     desired_state: { boot_artifacts: { ...target.boot_artifacts }, configuration: target.configuration, last_updated: now },
-    actual_state: operation === 'reboot' ? { last_updated: now } : c.actual_state,
+    // A reboot forgets what the node runs, so it is rebooted even into the same artifacts
+    // (BOS's rule) — unless the caller skips nodes that are already current.
+    actual_state: operation === 'reboot' && !keepActual ? { last_updated: now } : c.actual_state,
     last_action: { action, failed: false, last_updated: now },
     event_stats: zeroEventStats(),
     status: { phase: '', status: 'on_hold', status_override: 'on_hold' },
@@ -97,8 +101,8 @@ export interface ApplyOutcome {
  */
 export function applyStagedRule(
   c: Component | undefined,
-  session: Pick<Session, 'name' | 'operation'> | undefined,
-  opts: { clear_stage: boolean },
+  session: (Pick<Session, 'name' | 'operation'> & { halted?: boolean }) | undefined,
+  opts: { clear_stage: boolean; skipCurrent?: boolean },
   now: string,
 ): ApplyOutcome {
   if (!c) return { verdict: 'ignored', reason: 'not a known node' };
@@ -118,6 +122,10 @@ export function applyStagedRule(
   });
 
   if (!session) return fail(`staged session ${stagedName} no longer exists`);
+  if (session.halted) {
+    // The node keeps its stage and stays as it is: not disabled, nothing written.
+    return { verdict: 'failed', reason: `failure budget of session ${stagedName} exhausted: see "bosctl session status ${stagedName}", then "bosctl session resume" or "abort"` };
+  }
   const artifacts = c.staged_state.boot_artifacts;
   if (session.operation === 'shutdown') {
     if (!artifactsEmpty(artifacts)) return fail(`staged session ${stagedName} is a shutdown but boot artifacts are staged`);
@@ -125,7 +133,12 @@ export function applyStagedRule(
     return fail(`staged session ${stagedName} is a ${session.operation} but no kernel or initrd is staged`);
   }
   const target = { boot_artifacts: artifacts ?? { kernel: '', initrd: '', kernel_parameters: '' }, configuration: c.staged_state.configuration ?? '' };
-  return { verdict: 'succeeded', reason: '', next: finish(makeDesired(c, target, stagedName, session.operation, 'apply_staged', now)) };
+  const current = opts.skipCurrent === true && session.operation !== 'shutdown' && isCurrent(c, target);
+  return {
+    verdict: 'succeeded',
+    reason: current ? 'already current: not rebooted (use --force to reboot it anyway)' : '',
+    next: finish(makeDesired(c, target, stagedName, session.operation, 'apply_staged', now, current)),
+  };
 }
 
 /** BOS's completion rule: no enabled node works for the session and none has it staged. */

@@ -31,7 +31,7 @@ export function resolveNodeArgs(args: string[], lookup: NodeLookup): ResolvedNod
   const names: string[] = [];
   for (const arg of args) {
     for (const word of arg.split(/\s+/)) {
-      if (word.trim() !== '') names.push(...expandHostlist(word.trim()));
+      if (word.trim() !== '') for (const n of expandHostlist(word.trim())) names.push(n);
     }
   }
   const seen = new Set<string>();

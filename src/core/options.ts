@@ -22,6 +22,9 @@ export interface Options {
   polling_frequency: number;
   reject_nids: boolean;
   session_limit_required: boolean;
+  max_concurrent_power_operations: number;
+  max_power_operations_per_chassis: number;
+  skip_current_nodes: boolean;
 }
 
 export type OptionKey = keyof Options;
@@ -63,6 +66,9 @@ export const OPTION_SPECS: Record<OptionKey, OptionSpec> = {
   polling_frequency: { type: 'integer', min: 0, max: 1048576, default: 15, unit: 's', help: 'seconds between bosd\'s full sweeps (it also reacts to every change at once)' },
   reject_nids: { type: 'boolean', default: false, help: 'refuse sessions and templates that name nodes by nid' },
   session_limit_required: { type: 'boolean', default: false, help: 'require --limit on every session' },
+  max_concurrent_power_operations: { type: 'integer', min: 0, max: 1048576, default: 0, help: 'bosctl: most nodes powering off or on at once, cluster-wide (0: no cap)' },
+  max_power_operations_per_chassis: { type: 'integer', min: 0, max: 1048576, default: 0, help: 'bosctl: most nodes powering off or on at once in one chassis (0: no cap)' },
+  skip_current_nodes: { type: 'boolean', default: false, help: 'bosctl: API requests skip nodes already running the target (the CLI always does unless --force)' },
 };
 
 export const OPTION_KEYS = Object.keys(OPTION_SPECS) as OptionKey[];

@@ -1,6 +1,7 @@
 import { zeroEventStats } from './component.js';
+import { sameArtifacts } from './plan-diff.js';
 import type { Options } from './options.js';
-import type { BootArtifacts, Component, Phase } from './types.js';
+import type { Component, Phase } from './types.js';
 
 /**
  * The per-node state machine (DESIGN.md §5) as one pure function: from a component, what
@@ -46,9 +47,7 @@ export interface ReconcileOptions extends Pick<Options,
   retryBackoffMs: number;
 }
 
-export function sameArtifacts(a: BootArtifacts | undefined, b: BootArtifacts | undefined): boolean {
-  return !!a && !!b && a.kernel === b.kernel && a.initrd === b.initrd && (a.kernel_parameters ?? '') === (b.kernel_parameters ?? '');
-}
+export { sameArtifacts };
 
 export function wantsOff(c: Component): boolean {
   const a = c.desired_state.boot_artifacts;

@@ -2,7 +2,7 @@ import { bosError } from './errors.js';
 import { evaluateLimit, type LimitIndex } from './limit.js';
 import { splitTopLevel } from './hostlist.js';
 import { looksLikeNid } from './node-names.js';
-import { configurationFor, directArtifacts } from './template.js';
+import { configurationFor } from './template.js';
 import type { BootArtifacts, InventoryNode, Operation, SessionTemplate } from './types.js';
 import { OPERATIONS } from './types.js';
 import { isNodeXname, normalizeNodeXname, compareXnames } from './xname.js';
@@ -13,6 +13,11 @@ export interface PlanIndex extends LimitIndex {
 
 export interface PlanInput {
   template: SessionTemplate;
+  /**
+   * Each boot set's resolved artifacts (kernel parameters assembled as BOS does). Without
+   * it the plan only says which nodes each boot set gets (their artifacts are empty).
+   */
+  artifacts?: ReadonlyMap<string, BootArtifacts>;
   operation: Operation;
   /** '' means no limit. */
   limit: string;
@@ -29,6 +34,8 @@ export interface NodeTarget {
 
 export interface SessionPlan {
   targets: NodeTarget[];
+  /** Boot sets that got at least one node (only these need their artifacts resolved). */
+  bootSetsUsed: string[];
   /** Things an admin should see but that do not stop the session. */
   warnings: string[];
 }
@@ -50,7 +57,7 @@ export function parseOperation(text: string): Operation {
  * sets gets the later one, as in BOS, with a warning.
  */
 export function planSession(input: PlanInput, index: PlanIndex): SessionPlan {
-  const { template, operation, limit, includeDisabled, options } = input;
+  const { template, operation, limit, includeDisabled, options, artifacts: resolved } = input;
   if (options.session_limit_required && limit.trim() === '') {
     throw bosError('BOS_SESSION_LIMIT_REQUIRED', 'this session has no limit, and the session_limit_required option is true');
   }
@@ -65,13 +72,8 @@ export function planSession(input: PlanInput, index: PlanIndex): SessionPlan {
   for (const [name, bs] of Object.entries(template.boot_sets)) {
     const at = `boot set "${name}"`;
     let artifacts = EMPTY_ARTIFACTS;
-    if (operation !== 'shutdown') {
-      const direct = directArtifacts(bs);
-      if (!direct) {
-        throw bosError('BOS_TEMPLATE_INVALID', `${at} of template "${template.name}" names an image manifest (${bs.path ?? 'no path'}), and this bosctl cannot read image manifests yet: give "kernel" and "initrd" in the boot set`);
-      }
-      artifacts = { kernel: direct.kernel, initrd: direct.initrd, kernel_parameters: bs.kernel_parameters ?? '' };
-    }
+    // A boot set left unresolved got no node of its own (a later boot set took them all).
+    if (operation !== 'shutdown' && resolved) artifacts = resolved.get(name) ?? EMPTY_ARTIFACTS;
     const configuration = operation === 'shutdown' ? '' : configurationFor(template, bs);
 
     const members = new Set<string>();
@@ -113,5 +115,9 @@ export function planSession(input: PlanInput, index: PlanIndex): SessionPlan {
       'check the template\'s node_list, node_groups and node_roles_groups and the limit against "bosctl inventory list"');
   }
   const targets = [...byNode.values()].sort((a, b) => compareXnames(a.xname, b.xname));
-  return { targets, warnings };
+  if (resolved && operation !== 'shutdown') {
+    const missing = targets.find((t) => !resolved.has(t.bootSet));
+    if (missing) throw bosError('BOS_INTERNAL', `boot set "${missing.bootSet}" of template "${template.name}" was not resolved`);
+  }
+  return { targets, warnings, bootSetsUsed: [...new Set(targets.map((t) => t.bootSet))] };
 }

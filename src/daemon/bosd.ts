@@ -46,11 +46,14 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
     maxInFlight: config.maxInFlight, watchMs: 5, sweepMs: 1000, batchWindowMs: 20,
   });
   const servers: Server[] = [];
+  let s3: Promise<import('../integrations/s3.js').S3Client> | undefined;
   const unixServers = new Set<Server>();
   const api = createApi({
     store, now: () => new Date(), version: VERSION,
     onChange: () => reconciler.wake(),
     log: (level, msg, fields) => log.log(level, msg, fields),
+    // A missing or bad S3 config is reported per request, and read again on the next one.
+    s3: () => (s3 ??= import('../integrations/s3.js').then((m) => m.s3ClientFromEnv(process.env)).catch((e) => { s3 = undefined; throw e; })),
     isTrustedSocket: (req: IncomingMessage) => unixServers.has((req.socket as unknown as { server: Server }).server),
   });
   const options = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
@@ -94,7 +97,7 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
       await Promise.all(servers.map((server) => new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections(); })));
       if (config.socket) rmSync(config.socket, { force: true });
       await reconciler.stop(config.stopTimeoutMs);
-      await Promise.allSettled([drivers.power.close?.(), drivers.bss.close?.(), drivers.cfs?.close?.()]);
+      await Promise.allSettled([drivers.power.close?.(), drivers.bss.close?.(), drivers.cfs?.close?.(), s3?.then((c) => c.close())]);
       store.close();
     },
   };

@@ -2,9 +2,11 @@ import { decide, isActive, sameArtifacts, type Decision, type Facts, type PowerS
 import { sessionIsDone } from '../core/component.js';
 import type { Options } from '../core/options.js';
 import type { Actor, BootArtifacts, Component } from '../core/types.js';
-import { bmcOf } from '../core/xname.js';
+import { bmcOf, chassisOf } from '../core/xname.js';
+import { admitPowerOp, budgetExhausted, heldReason, type PowerCaps } from '../core/rollout-safety.js';
 import type { Store } from '../store/store.js';
 import { Coalescer, Semaphore } from './coalesce.js';
+import { DueQueue } from './due-queue.js';
 import type { BootParamsDriver, CfsState, ConfigDriver, PowerDriver, PowerTarget } from './drivers.js';
 
 type CfsPatch = Parameters<ConfigDriver['patchComponents']>[1];
@@ -35,7 +37,6 @@ interface NodeWork {
   id: string;
   component: Component;
   rev: number;
-  nextAt: number;
   busy: boolean;
   /** A change arrived while a step ran: reload before the next one. */
   dirty: boolean;
@@ -43,6 +44,9 @@ interface NodeWork {
   powerError?: string;
   powerFailures: number;
   cfs?: { state: CfsState | null; at: number };
+  dueAfterStep?: boolean;
+  /** Why its power operation waits for others (logged once per reason). */
+  queued?: string;
 }
 
 type WriteFn = (cur: Component, rev: number) => Component | undefined | 'conflict';
@@ -65,12 +69,17 @@ export class Reconciler {
   private readonly cfsReads: Coalescer<string, CfsState | null>;
   private readonly cfsPatches: Coalescer<{ id: string; patch: CfsPatch }, true>;
   private options!: ReconcileOptions & Pick<Options, 'max_component_batch_size'>;
+  private caps: PowerCaps = { global: 0, perChassis: 0 };
+  /** Admitted power operations whose intent is not stored yet (admission is synchronous, storing is not). */
+  private readonly powerReservations = new Map<string, string>();
   private lastEventId = 0;
   private lastDataVersion = -1;
   private timer: NodeJS.Timeout | undefined;
   private lastSweep = 0;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly due = new DueQueue();
+  private busyCount = 0;
   private wakeRequested = true;
 
   constructor(
@@ -141,18 +150,15 @@ export class Reconciler {
         this.sweepSessions();
       }
       const cap = this.options.max_component_batch_size || Number.POSITIVE_INFINITY;
-      let busy = 0;
-      for (const w of this.nodes.values()) if (w.busy) busy++;
-      let next = now + this.config.watchMs;
-      for (const w of this.nodes.values()) {
-        if (w.busy) continue;
-        if (w.nextAt <= now && busy < cap) {
-          busy++;
-          this.runStep(w);
-        }
+      for (let id = this.busyCount < cap ? this.due.popDue(now) : undefined; id !== undefined; id = this.busyCount < cap ? this.due.popDue(now) : undefined) {
+        const w = this.nodes.get(id);
+        if (!w) continue;
+        // Due again while its step still runs (the step set it): look once that step ends.
+        if (w.busy) w.dueAfterStep = true;
+        else this.runStep(w);
       }
-      next = Math.max(now + 1, Math.min(next, now + this.config.watchMs));
-      this.schedule(next - now);
+      const wait = Math.min(this.config.watchMs, Math.max(1, this.due.peek() - now));
+      this.schedule(wait);
     } catch (e) {
       this.log.log('error', 'reconciler pass failed', { error: (e as Error).message });
       this.schedule(this.config.retryBackoffMs);
@@ -169,6 +175,63 @@ export class Reconciler {
       max_component_batch_size: o.max_component_batch_size,
       retryBackoffMs: this.config.retryBackoffMs,
     };
+    this.caps = { global: o.max_concurrent_power_operations, perChassis: o.max_power_operations_per_chassis };
+  }
+
+  /** Nodes bosd has asked to power off or on that have not reached that state yet. */
+  private powerOpsInFlight(except: string): string[] {
+    const out: string[] = [];
+    for (const [id, chassis] of this.powerReservations) if (id !== except) out.push(chassis);
+    for (const n of this.nodes.values()) {
+      if (n.id === except || this.powerReservations.has(n.id)) continue;
+      const a = n.component.last_action;
+      if (a.failed || n.component.status.status_override !== '') continue;
+      const off = a.action === 'powering_off_gracefully' || a.action === 'powering_off_forcefully';
+      const on = a.action === 'powering_on' && n.component.status.phase === 'powering_on';
+      if ((off && n.power?.state !== 'Off') || (on && n.power?.state !== 'On')) out.push(chassisOf(n.id));
+    }
+    return out;
+  }
+
+  /** A node of a halted session that has not started yet: hold it (once) and leave it. */
+  private async holdIfHalted(w: NodeWork, d: Decision): Promise<boolean> {
+    const starting = ['power_off', 'power_on', 'set_boot_params'].includes(d.step.kind)
+      && (w.component.last_action.action === 'apply_staged' || w.component.last_action.action === 'session_setup');
+    if (!starting || !w.component.session) return false;
+    const control = this.store.read(() => this.store.sessions.control(w.component.session));
+    if (control.halted_at === null) return false;
+    const reason = heldReason(w.component.session);
+    if (w.component.error !== reason) {
+      const r = await this.writes.add({
+        id: w.id,
+        fn: (cur, rev) => (rev === w.rev ? { ...cur, error: reason, status: { ...cur.status, status_override: 'on_hold' } } : 'conflict'),
+        event: { action: 'held', detail: { reason } },
+      });
+      this.afterWrite(w, r);
+      this.log.log('info', 'node held', { component: w.id, session: w.component.session });
+    }
+    this.setDue(w, Number.POSITIVE_INFINITY);
+    return true;
+  }
+
+  /** After a failure: halt the session when its failed nodes reach its budget. */
+  private checkBudget(session: string): void {
+    if (!session) return;
+    const nowIso = new Date(this.now()).toISOString();
+    this.store.write(() => {
+      const s = this.store.sessions.get(session);
+      const control = this.store.sessions.control(session);
+      if (!s || control.halted_at !== null || control.max_failures === null) return;
+      const members = this.store.components.list({ session });
+      const failed = members.filter((c) => c.status.status_override === 'failed').length;
+      const total = s.components ? s.components.split(',').length : members.length;
+      if (!budgetExhausted(control.max_failures, failed, total)) return;
+      this.store.sessions.setControl(session, { ...control, halted_at: nowIso });
+      const error = `halted: failure budget ${control.max_failures} exhausted (${failed} of ${total} nodes failed)`;
+      this.store.sessions.put({ ...s, status: { ...s.status, error } });
+      this.store.events.record(nowIso, 'session', session, 'halted', { failed, total, max_failures: control.max_failures }, ACTOR);
+      this.log.log('warn', 'session halted', { session, failed, total, max_failures: control.max_failures });
+    });
   }
 
   private reloadChanged(): void {
@@ -181,7 +244,7 @@ export class Reconciler {
         const w = this.nodes.get(id);
         if (w?.busy) { w.dirty = true; continue; }
         const v = this.store.components.getVersioned(id);
-        if (!v || !isActive(v.component)) { this.nodes.delete(id); continue; }
+        if (!v || !isActive(v.component)) { this.forget(id); continue; }
         if (w && w.rev === v.rev) continue;
         this.track(v.component, v.rev);
       }
@@ -192,12 +255,22 @@ export class Reconciler {
     const old = this.nodes.get(component.id);
     const desiredChanged = old && !sameArtifacts(old.component.desired_state.boot_artifacts, component.desired_state.boot_artifacts);
     this.nodes.set(component.id, {
-      id: component.id, component, rev, nextAt: 0, busy: false, dirty: false,
+      id: component.id, component, rev, busy: false, dirty: false,
       // Facts stay valid across a reload unless the goal changed.
       power: desiredChanged ? undefined : old?.power,
       powerFailures: old?.powerFailures ?? 0,
       cfs: undefined,
     });
+    this.due.set(component.id, 0);
+  }
+
+  private setDue(w: NodeWork, at: number): void {
+    if (this.nodes.get(w.id) === w) this.due.set(w.id, at);
+  }
+
+  private forget(id: string): void {
+    this.nodes.delete(id);
+    this.due.delete(id);
   }
 
   private target(id: string): PowerTarget {
@@ -213,18 +286,21 @@ export class Reconciler {
 
   private runStep(w: NodeWork): void {
     w.busy = true;
+    this.busyCount++;
     const p = this.step(w)
       .catch((e) => {
         this.log.log('error', 'step failed', { component: w.id, error: (e as Error).message });
-        w.nextAt = this.now() + this.config.retryBackoffMs;
+        this.setDue(w, this.now() + this.config.retryBackoffMs);
       })
       .finally(() => {
         w.busy = false;
+        this.busyCount--;
+        if (w.dueAfterStep) { w.dueAfterStep = false; this.setDue(w, 0); }
         this.inFlight.delete(p);
         if (w.dirty) {
           w.dirty = false;
           const v = this.store.read(() => this.store.components.getVersioned(w.id));
-          if (!v || !isActive(v.component)) this.nodes.delete(w.id);
+          if (!v || !isActive(v.component)) this.forget(w.id);
           else if (v.rev !== w.rev) this.track(v.component, v.rev);
         }
         if (!this.stopping) this.schedule(0);
@@ -236,7 +312,9 @@ export class Reconciler {
     const now = this.now();
     const facts: Facts = {};
     const phase = w.component.status.phase;
-    const needPower = !w.power || now - w.power.at >= this.config.powerPollMs || w.powerError !== undefined;
+    // A node being configured has booted: CFS, not its BMC, says when it is done.
+    const stale = !w.power || (now - w.power.at >= this.config.powerPollMs && phase !== 'configuring');
+    const needPower = stale || w.powerError !== undefined;
     if (needPower) {
       try {
         const state = await this.sem.run(() => this.drivers.power.powerState(this.target(w.id)));
@@ -264,8 +342,29 @@ export class Reconciler {
       d = decide(w.component, facts, this.options, this.now());
     }
     this.log.log('debug', 'decided', { component: w.id, step: d.step.kind, phase: d.component.status.phase, power: facts.power ?? null, cfs: facts.cfs?.configuration_status ?? null });
-    if (!(await this.persistIntent(w, d))) return;
-    await this.perform(w, d, phase);
+    if (await this.holdIfHalted(w, d)) return;
+    if (d.step.kind === 'power_off' || d.step.kind === 'power_on') {
+      const capped = this.caps.global > 0 || this.caps.perChassis > 0;
+      const admit = capped ? admitPowerOp(chassisOf(w.id), this.powerOpsInFlight(w.id), this.caps) : { ok: true as const };
+      if (!admit.ok) {
+        if (w.queued !== admit.reason) {
+          w.queued = admit.reason;
+          this.log.log('info', 'power operation queued', { component: w.id, reason: admit.reason });
+          const r = await this.writes.add({ id: w.id, fn: () => undefined, event: { action: 'queued', detail: { reason: admit.reason } } });
+          this.afterWrite(w, r);
+        }
+        this.setDue(w, this.now() + Math.min(this.config.powerPollMs, 100));
+        return;
+      }
+      w.queued = undefined;
+      if (capped) this.powerReservations.set(w.id, chassisOf(w.id));
+    }
+    try {
+      if (!(await this.persistIntent(w, d))) return;
+      await this.perform(w, d, phase);
+    } finally {
+      this.powerReservations.delete(w.id);
+    }
   }
 
   /** Stores the decision's component if it differs; false when someone changed it first. */
@@ -281,7 +380,7 @@ export class Reconciler {
     });
     if (r === 'conflict' || r === 'gone') {
       w.dirty = true;
-      w.nextAt = 0;
+      this.setDue(w, 0);
       return false;
     }
     if (r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
@@ -298,12 +397,12 @@ export class Reconciler {
         const awaitingOn = w.component.status.phase === 'powering_on' && w.power?.state !== 'On';
         if (poweringOff || awaitingOn || w.powerError) next = Math.min(next, t0 + this.config.powerPollMs);
         if (w.component.status.phase === 'configuring') next = Math.min(next, t0 + this.config.cfsPollMs);
-        w.nextAt = next;
+        this.setDue(w, next);
         if (w.component.status.phase === 'configuring') w.cfs = undefined;
         return;
       }
       case 'observe':
-        w.nextAt = t0 + this.config.retryBackoffMs;
+        this.setDue(w, t0 + this.config.retryBackoffMs);
         return;
       case 'power_off':
       case 'power_on': {
@@ -312,7 +411,7 @@ export class Reconciler {
           const r = await this.sem.run(() => (step.kind === 'power_on' ? this.drivers.power.powerOn(target) : this.drivers.power.powerOff(target, step.mode)));
           this.log.log('info', step.kind === 'power_on' ? 'power on requested' : `power off (${step.mode}) requested`, { component: w.id, reset_type: r.resetType, session: w.component.session });
           w.power = undefined;
-          w.nextAt = this.now() + Math.min(this.config.powerPollMs, 250);
+          this.setDue(w, this.now() + Math.min(this.config.powerPollMs, 250));
         } catch (e) {
           await this.recordCallFailure(w, (e as Error).message);
         }
@@ -335,7 +434,7 @@ export class Reconciler {
             bssToken: { token, artifacts },
           });
           this.afterWrite(w, r);
-          w.nextAt = 0;
+          this.setDue(w, 0);
         } catch (e) {
           const msg = (e as Error).message;
           const r = await this.writes.add({
@@ -350,7 +449,7 @@ export class Reconciler {
           });
           this.afterWrite(w, r);
           this.log.log('warn', 'setting boot parameters failed', { component: w.id, error: msg });
-          w.nextAt = 0;
+          this.setDue(w, 0);
         }
         return;
       }
@@ -360,7 +459,7 @@ export class Reconciler {
           w.cfs = undefined;
           const r = await this.writes.add({ id: w.id, fn: () => undefined, event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } } });
           this.afterWrite(w, r);
-          w.nextAt = this.now() + this.config.cfsPollMs;
+          this.setDue(w, this.now() + this.config.cfsPollMs);
         } catch (e) {
           await this.recordCallFailure(w, (e as Error).message);
         }
@@ -368,9 +467,12 @@ export class Reconciler {
       }
       case 'done':
       case 'fail': {
-        if (step.kind === 'fail') this.log.log('warn', 'node failed', { component: w.id, reason: step.reason, session: w.component.session });
+        if (step.kind === 'fail') {
+          this.log.log('warn', 'node failed', { component: w.id, reason: step.reason, session: w.component.session });
+          this.checkBudget(w.component.session);
+        }
         else this.log.log('info', wantsOffLabel(w.component), { component: w.id, session: w.component.session, phase_before: phaseBefore });
-        this.nodes.delete(w.id);
+        this.forget(w.id);
         this.sweepSessions(w.component.session);
         return;
       }
@@ -386,11 +488,11 @@ export class Reconciler {
     });
     this.afterWrite(w, r);
     w.power = undefined;
-    w.nextAt = 0;
+    this.setDue(w, 0);
   }
 
   private afterWrite(w: NodeWork, r: WriteResult): void {
-    if (r === 'gone') { this.nodes.delete(w.id); return; }
+    if (r === 'gone') { this.forget(w.id); return; }
     if (r !== 'conflict' && r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
     else if (r === 'conflict') w.dirty = true;
   }

@@ -5,7 +5,7 @@
  * `kind`/`retryable` to decide what to do next.
  */
 
-export type IntegrationService = 'redfish' | 'bss' | 'cfs';
+export type IntegrationService = 'redfish' | 'bss' | 'cfs' | 's3';
 
 /**
  * timeout:  no answer in time (connecting, waiting for headers, or reading the body).

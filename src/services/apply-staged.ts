@@ -1,33 +1,53 @@
 import { applyStagedRule } from '../core/component.js';
 import { resolveNodeArgs, requireSomeNodes } from '../core/node-names.js';
 import type { ApplyStagedResult, Session } from '../core/types.js';
+import { groupChanges, nodeChange, type ChangeGroup, type NodeChange } from '../core/plan-diff.js';
 import { isoNow, type ServiceContext } from './context.js';
 
 export interface ApplyStagedReport extends ApplyStagedResult {
-  /** Why each failed or ignored entry is so. */
+  /** Why each failed or ignored entry is so (and which succeeded ones are already current). */
   reasons: Record<string, string>;
+  /** With dry_run: what each succeeding node would change, grouped; nothing was written. */
+  plan?: ChangeGroup[];
+}
+
+export interface ApplyStagedOptions {
+  /** Leave nodes that already run the staged state as they are (bosctl's default). */
+  skipCurrent?: boolean;
+  dryRun?: boolean;
 }
 
 /**
  * Applies the staged state of the given xnames in one transaction (BOS writes node by node;
  * one transaction is both faster and all-or-nothing on a crash).
  */
-export function applyStaged(ctx: ServiceContext, xnames: string[]): ApplyStagedReport {
+export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStagedOptions = {}): ApplyStagedReport {
   const now = isoNow(ctx);
   const report: ApplyStagedReport = { succeeded: [], failed: [], ignored: [], reasons: {} };
-  ctx.store.write(() => {
+  const changes: NodeChange[] = [];
+  const run = () => {
     const options = ctx.store.options.get();
-    const sessions = new Map<string, Session | undefined>();
+    const skipCurrent = o.skipCurrent ?? options.skip_current_nodes;
+    const sessions = new Map<string, (Session & { halted: boolean }) | undefined>();
     const sessionOf = (name: string) => {
-      if (!sessions.has(name)) sessions.set(name, ctx.store.sessions.get(name));
+      if (!sessions.has(name)) {
+        const s = ctx.store.sessions.get(name);
+        sessions.set(name, s && { ...s, halted: ctx.store.sessions.control(name).halted_at !== null });
+      }
       return sessions.get(name);
     };
     for (const x of xnames) {
       const c = ctx.store.components.get(x);
       const staged = c?.staged_state.session;
-      const outcome = applyStagedRule(c, staged ? sessionOf(staged) : undefined, options, now);
+      const outcome = applyStagedRule(c, staged ? sessionOf(staged) : undefined, { clear_stage: options.clear_stage, skipCurrent }, now);
       report[outcome.verdict].push(x);
       if (outcome.reason) report.reasons[x] = outcome.reason;
+      if (o.dryRun) {
+        if (outcome.verdict === 'succeeded' && c) {
+          changes.push(nodeChange(c, { boot_artifacts: outcome.next!.desired_state.boot_artifacts!, configuration: outcome.next!.desired_state.configuration ?? '' }));
+        }
+        continue;
+      }
       if (outcome.next) {
         ctx.store.components.put(outcome.next);
         ctx.store.events.record(now, 'component', x, outcome.verdict === 'succeeded' ? 'apply_staged' : 'apply_staged_failed', {
@@ -35,15 +55,19 @@ export function applyStaged(ctx: ServiceContext, xnames: string[]): ApplyStagedR
         }, ctx.actor);
       }
     }
-  });
+  };
+  if (o.dryRun) {
+    ctx.store.read(run);
+    report.plan = groupChanges(changes);
+  } else ctx.store.write(run);
   return report;
 }
 
 /** apply-staged by the names an admin or Slurm gives: xnames, nids, hostnames, hostlists. */
-export function applyStagedByNames(ctx: ServiceContext, args: string[]): ApplyStagedReport {
+export function applyStagedByNames(ctx: ServiceContext, args: string[], o: ApplyStagedOptions = {}): ApplyStagedReport {
   requireSomeNodes(args);
   const resolved = ctx.store.read(() => resolveNodeArgs(args, ctx.store.inventory));
-  const report = applyStaged(ctx, resolved.xnames);
+  const report = applyStaged(ctx, resolved.xnames, o);
   for (const name of resolved.unknown) {
     report.ignored.push(name);
     report.reasons[name] = 'not a known node name';

@@ -1,12 +1,13 @@
 import type { Options } from '../core/options.js';
 import type { Component, InventoryNode, Session, SessionTemplate } from '../core/types.js';
 import type { EventRecord } from '../store/events.js';
-import type { ApplyStagedReport } from './apply-staged.js';
+import type { ApplyStagedOptions, ApplyStagedReport } from './apply-staged.js';
 import type { ComponentChange, ComponentFilter } from './components.js';
 import type { ImportReport, NodeDetails } from './inventory.js';
 import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from './sessions.js';
 import type { TemplateBody } from './templates.js';
 import type { TokenInfo } from './tokens.js';
+import type { RollbackRequest, RollbackResult } from './rollout.js';
 
 /**
  * What bosctl's commands call. LocalBackend runs the services on the SQLite file;
@@ -29,13 +30,17 @@ export interface Backend {
   listSessions(q: { status?: string }): Promise<Session[]>;
   deleteSession(name: string): Promise<void>;
   sessionStatus(name: string): Promise<SessionStatusReport>;
+  sessionHistory(name: string, limit?: number): Promise<EventRecord[]>;
+  resumeSession(name: string, maxFailures?: string): Promise<{ session: Session; released: string[] }>;
+  abortSession(name: string): Promise<{ session: Session; unstaged: string[]; stopped: string[] }>;
+  rollback(req: RollbackRequest): Promise<RollbackResult>;
 
   listComponents(filter: ComponentFilter): Promise<Component[]>;
   getComponent(name: string): Promise<Component>;
   updateComponent(name: string, change: ComponentChange): Promise<Component>;
   componentHistory(name: string, limit?: number): Promise<EventRecord[]>;
 
-  applyStaged(nodeArgs: string[]): Promise<ApplyStagedReport>;
+  applyStaged(nodeArgs: string[], options?: ApplyStagedOptions): Promise<ApplyStagedReport>;
 
   createToken(req: { role: string; node?: string; expires?: string; description?: string }): Promise<{ token: TokenInfo; secret: string }>;
   listTokens(): Promise<TokenInfo[]>;

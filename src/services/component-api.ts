@@ -101,6 +101,27 @@ export function patchComponents(ctx: ServiceContext, body: unknown, skipBadIds: 
   });
 }
 
+/** PATCH many as a list: each item patched by its id, all or nothing. */
+export function patchComponentList(ctx: ServiceContext, body: unknown, skipBadIds: boolean): Component[] {
+  assertBody('V2ComponentArrayWithIds', body, 'component list');
+  const items = body as Array<Patch & { id: string }>;
+  const now = isoNow(ctx);
+  return ctx.store.write(() => {
+    const out: Component[] = [];
+    for (const p of items) {
+      const c = ctx.store.components.get(p.id);
+      if (!c) {
+        if (skipBadIds) continue;
+        throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${p.id}" does not exist`);
+      }
+      ctx.store.components.put(applyComponentPatch(c, p, now));
+      ctx.store.events.record(now, 'component', p.id, 'patched', { fields: Object.keys(p).filter((k) => k !== 'id') }, ctx.actor);
+      out.push(ctx.store.components.get(p.id)!);
+    }
+    return out;
+  });
+}
+
 export function deleteComponent(ctx: ServiceContext, id: string): void {
   const now = isoNow(ctx);
   ctx.store.write(() => {

@@ -1,5 +1,6 @@
 import type { Actor } from '../core/types.js';
 import type { Store } from '../store/store.js';
+import type { S3Client } from '../integrations/s3.js';
 
 /** What every use case needs: the store, who is acting, and the clock (injected for tests). */
 export interface ServiceContext {
@@ -8,6 +9,8 @@ export interface ServiceContext {
   now: () => Date;
   /** Cray-Tenant-Name of an API request: recorded on what it creates, not enforced. */
   tenant?: string;
+  /** Where s3:// image manifests are read from; opened on first use. */
+  s3?: () => Promise<S3Client>;
 }
 
 export function isoNow(ctx: ServiceContext): string {

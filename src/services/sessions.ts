@@ -4,9 +4,11 @@ import { makeDesired, newComponent, stageTarget } from '../core/component.js';
 import { parseOperation, planSession } from '../core/session-plan.js';
 import { extendedStatus, sessionCounts, type SessionCounts, type SessionExtendedStatus } from '../core/session-status.js';
 import { checkName } from '../core/template.js';
+import { groupChanges, nodeChange, type ChangeGroup, type NodeChange } from '../core/plan-diff.js';
 import type { Session, SessionStatusLabel } from '../core/types.js';
 import { SESSION_STATUSES } from '../core/types.js';
 import { durationSeconds } from '../core/options.js';
+import type { SessionControl } from '../store/sessions.js';
 import { assertBody } from '../core/validate-body.js';
 import { isoNow, type ServiceContext } from './context.js';
 
@@ -17,6 +19,12 @@ export interface SessionCreateRequest {
   limit?: string;
   stage?: boolean;
   include_disabled?: boolean;
+  /** bosctl: reboot nodes that already run the target too (BOS always does). */
+  force?: boolean;
+  /** bosctl: stop acting on the session after this many failed nodes ("3" or "10%"). */
+  max_failures?: string;
+  /** bosctl: compute and return the plan, write nothing. */
+  dry_run?: boolean;
 }
 
 export interface SessionCreated {
@@ -24,34 +32,77 @@ export interface SessionCreated {
   /** The nodes it staged or set, in xname order. */
   nodes: string[];
   warnings: string[];
+  /** Nodes already running the target: not rebooted (bosctl's default, unless force). */
+  current: string[];
+  /** What each node changes from and to, grouped when identical. */
+  plan: ChangeGroup[];
+  dry_run: boolean;
+}
+
+/** "3" or "10%": a count or a share of the session's nodes. */
+export function parseMaxFailures(text: string): string {
+  if (!/^(0|[1-9][0-9]{0,6})%?$/.test(text.trim()) || (text.endsWith('%') && Number(text.slice(0, -1)) > 100)) {
+    throw bosError('BOS_VALUE_INVALID', `invalid failure budget "${text}": expected a number of nodes (e.g. 3) or a percentage (e.g. 10%)`);
+  }
+  return text.trim();
 }
 
 /**
  * Creates a session and sets it up at once (BOS does this in its session-setup operator a
  * poll later): staged → each node's staged state; otherwise → desired state, for bosd.
+ * With dry_run the same plan is computed and nothing is written.
  */
-export function createSession(ctx: ServiceContext, req: SessionCreateRequest): SessionCreated {
+export async function createSession(ctx: ServiceContext, req: SessionCreateRequest): Promise<SessionCreated> {
   const operation = parseOperation(req.operation);
   const name = req.name ?? randomUUID();
   checkName('session', name);
   const limit = req.limit ?? '';
   const stage = req.stage ?? false;
   const includeDisabled = req.include_disabled ?? false;
+  const maxFailures = req.max_failures === undefined ? null : parseMaxFailures(req.max_failures);
   const now = isoNow(ctx);
 
-  return ctx.store.write(() => {
+  // First which boot sets get nodes, then their artifacts (S3 reads happen outside any
+  // transaction), then the plan with them, written in one transaction.
+  const first = ctx.store.read(() => {
     const template = ctx.store.templates.get(req.template_name);
     if (!template) throw bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${req.template_name}" does not exist`);
     if (ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
     const options = ctx.store.options.get();
     const plan = planSession({ template, operation, limit, includeDisabled, options }, ctx.store.inventory.index());
+    return { template, ttl: options.component_actual_state_ttl, bootSets: plan.bootSetsUsed };
+  });
+  // Loaded here: it brings the S3 and HTTP clients, which apply-staged never needs.
+  const { resolveTemplate } = await import('./artifacts.js');
+  const resolved = await resolveTemplate(first.template, operation, { s3: ctx.s3, actualStateTtl: first.ttl, bootSets: first.bootSets });
+  const artifacts = new Map([...resolved].map(([k, v]) => [k, v.boot_artifacts]));
+  const resolveWarnings = [...resolved].flatMap(([k, v]) => v.warnings.map((w) => `boot set "${k}": ${w}`));
+
+  const run = () => {
+    const template = ctx.store.templates.get(req.template_name);
+    if (!template) throw bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${req.template_name}" does not exist`);
+    if (JSON.stringify(template) !== JSON.stringify(first.template)) {
+      throw bosError('BOS_CONFLICT', `session template "${req.template_name}" changed while its artifacts were read; create the session again`);
+    }
+    if (ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
+    const options = ctx.store.options.get();
+    const plan = planSession({ template, operation, limit, includeDisabled, options, artifacts }, ctx.store.inventory.index());
+    plan.warnings.push(...resolveWarnings);
+    const skipCurrent = req.force !== true && operation !== 'shutdown';
+    const changes: NodeChange[] = [];
+    const current: string[] = [];
 
     for (const t of plan.targets) {
       const before = ctx.store.components.get(t.xname) ?? newComponent(t.xname);
-      const after = stage ? stageTarget(before, t, name, now) : makeDesired(before, t, name, operation, 'session_setup', now);
+      const change = nodeChange(before, t);
+      changes.push(change);
+      const keep = skipCurrent && change.current;
+      if (keep) current.push(t.xname);
+      if (req.dry_run) continue;
+      const after = stage ? stageTarget(before, t, name, now) : makeDesired(before, t, name, operation, 'session_setup', now, keep);
       ctx.store.components.put(after);
       ctx.store.events.record(now, 'component', t.xname, stage ? 'staged' : 'session_setup', {
-        session: name, operation, kernel: t.boot_artifacts.kernel, configuration: t.configuration,
+        session: name, operation, kernel: t.boot_artifacts.kernel, configuration: t.configuration, ...(keep ? { already_current: true } : {}),
       }, ctx.actor);
     }
     const nodes = plan.targets.map((t) => t.xname);
@@ -66,12 +117,17 @@ export function createSession(ctx: ServiceContext, req: SessionCreateRequest): S
       ...(ctx.tenant ? { tenant: ctx.tenant } : {}),
       status: { status: 'pending', start_time: now, end_time: null, error: null },
     };
-    ctx.store.sessions.put(session);
-    ctx.store.events.record(now, 'session', name, 'created', {
-      template: template.name, operation, stage, limit, nodes: nodes.length, warnings: plan.warnings,
-    }, ctx.actor);
-    return { session, nodes, warnings: plan.warnings };
-  });
+    if (!req.dry_run) {
+      ctx.store.sessions.put(session);
+      if (maxFailures !== null) ctx.store.sessions.setControl(name, { max_failures: maxFailures, halted_at: null });
+      ctx.store.events.record(now, 'session', name, 'created', {
+        template: template.name, operation, stage, limit, nodes: nodes.length, warnings: plan.warnings,
+        ...(maxFailures !== null ? { max_failures: maxFailures } : {}),
+      }, ctx.actor);
+    }
+    return { session, nodes, warnings: plan.warnings, current, plan: groupChanges(changes), dry_run: req.dry_run === true };
+  };
+  return req.dry_run ? ctx.store.read(run) : ctx.store.write(run);
 }
 
 export function getSession(ctx: ServiceContext, name: string): Session {
@@ -97,8 +153,10 @@ export interface SessionFilter {
 
 function ageCutoff(ctx: ServiceContext, age: string | undefined, name: string): string | undefined {
   if (age === undefined) return undefined;
-  if (!/^(0|[1-9][0-9]*[mhdw])$/i.test(age)) throw bosError('BOS_VALUE_INVALID', `invalid ${name} "${age}": expected an age such as 30m, 6h, 1d or 2w`);
-  return new Date(ctx.now().getTime() - durationSeconds(age) * 1000).toISOString();
+  if (age.length > 8 || !/^(0|0[mhdw]|[1-9][0-9]*[mhdw])$/i.test(age)) throw bosError('BOS_VALUE_INVALID', `invalid ${name} "${age}": expected an age such as 30m, 6h, 1d or 2w`);
+  const cutoff = ctx.now().getTime() - durationSeconds(age) * 1000;
+  // Older than the calendar goes: every session is younger.
+  return new Date(Math.max(cutoff, -8.64e15)).toISOString();
 }
 
 export function listSessions(ctx: ServiceContext, q: SessionFilter = {}): Session[] {
@@ -150,6 +208,8 @@ export function deleteSession(ctx: ServiceContext, name: string): void {
 
 export interface SessionStatusReport {
   session: Session;
+  /** bosctl's failure budget and halt, beside BOS's fields. */
+  control: SessionControl;
   counts: SessionCounts;
   extended: SessionExtendedStatus;
 }
@@ -161,6 +221,6 @@ export function sessionStatus(ctx: ServiceContext, name: string): SessionStatusR
     const own = ctx.store.components.list({ session: name });
     const staged = ctx.store.components.list({ stagedSession: name }).filter((c) => c.session !== name);
     const all = [...own, ...staged];
-    return { session, counts: sessionCounts(name, all), extended: extendedStatus(session, all, ctx.now()) };
+    return { session, control: ctx.store.sessions.control(name), counts: sessionCounts(name, all), extended: extendedStatus(session, all, ctx.now()) };
   });
 }

@@ -74,8 +74,26 @@ export function deleteTemplate(ctx: ServiceContext, name: string): void {
   });
 }
 
-/** Every problem of a stored template, or of a body not yet stored; [] when valid. */
-export function templateCheck(ctx: ServiceContext, t: SessionTemplate): string[] {
+/**
+ * Every problem of a stored template, or of a body not yet stored, including its boot sets'
+ * image manifests (read as a boot would read them); [] when valid.
+ */
+export async function templateCheck(ctx: ServiceContext, t: SessionTemplate): Promise<string[]> {
+  const problems = templateShapeAndRules(ctx, t);
+  if (problems.length > 0) return problems;
+  const ttl = ctx.store.read(() => ctx.store.options.get()).component_actual_state_ttl;
+  const { resolveBootSet } = await import('./artifacts.js');
+  for (const [name, bs] of Object.entries(t.boot_sets)) {
+    try {
+      await resolveBootSet(name, bs, { s3: ctx.s3, actualStateTtl: ttl });
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  return problems;
+}
+
+function templateShapeAndRules(ctx: ServiceContext, t: SessionTemplate): string[] {
   const shape = validateBody('V2SessionTemplate', t);
   const sets = t.boot_sets as unknown;
   const rulesCanRun = sets !== null && typeof sets === 'object' && !Array.isArray(sets)

@@ -30,7 +30,9 @@ export function createToken(ctx: ServiceContext, req: { role: string; node?: str
   const node = req.node === undefined ? null : normalizeNodeXname(req.node);
   let expiresAt: string | null = null;
   if (req.expires !== undefined) {
-    if (!/^[1-9][0-9]*[mhdw]$/i.test(req.expires)) throw bosError('BOS_VALUE_INVALID', `invalid expiry "${req.expires}": expected a duration such as 12h, 30d or 52w`);
+    if (!/^[1-9][0-9]{0,5}[mhdw]$/i.test(req.expires) || durationSeconds(req.expires) > 10 * 366 * 86400) {
+      throw bosError('BOS_VALUE_INVALID', `invalid expiry "${req.expires}": expected a duration up to ten years, such as 12h, 30d or 52w`);
+    }
     expiresAt = new Date(ctx.now().getTime() + durationSeconds(req.expires) * 1000).toISOString();
   }
   const id = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8).padEnd(8, '0');

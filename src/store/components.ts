@@ -125,7 +125,16 @@ export class ComponentStore {
 
   /** The state a node was last stable on (kept beside the BOS fields, for rollback). */
   setLastStable(id: string, state: Component['desired_state']): void {
-    this.db.prepare('UPDATE components SET last_stable_state = ? WHERE id = ?').run(JSON.stringify(state), id);
+    // The state before becomes the previous one, unless the node is stable on the same again.
+    const prev = this.lastStable(id);
+    const same = JSON.stringify(prev?.boot_artifacts ?? null) === JSON.stringify(state.boot_artifacts ?? null) && (prev?.configuration ?? '') === (state.configuration ?? '');
+    if (same) return;
+    this.db.prepare('UPDATE components SET previous_stable_state = last_stable_state, last_stable_state = ? WHERE id = ?').run(JSON.stringify(state), id);
+  }
+
+  previousStable(id: string): Component['desired_state'] | undefined {
+    const r = this.db.prepare<[string], { s: string }>('SELECT previous_stable_state AS s FROM components WHERE id = ?').get(id);
+    return r ? JSON.parse(r.s) : undefined;
   }
 
   lastStable(id: string): Component['desired_state'] | undefined {

@@ -37,6 +37,14 @@ export class EventStore {
     return (this.db.prepare('SELECT max(id) AS m FROM events').get() as { m: number | null }).m ?? fallback;
   }
 
+  sessionHistory(session: string, limit = 5000): EventRecord[] {
+    const rows = this.db.prepare<[{ s: string; n: number }], Omit<EventRecord, 'detail'> & { detail: string }>(
+      `SELECT * FROM (SELECT * FROM events WHERE (kind = 'session' AND subject = @s)
+         OR (kind = 'component' AND json_extract(detail, '$.session') = @s) ORDER BY id DESC LIMIT @n) ORDER BY id`,
+    ).all({ s: session, n: limit });
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
+  }
+
   history(kind: EventKind, subject: string, limit = 1000): EventRecord[] {
     const rows = this.db
       .prepare<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(

@@ -122,6 +122,21 @@ export const MIGRATIONS: string[] = [
     revoked_at TEXT
   ) STRICT;
   `,
+  // 4: rollout safety: a session's failure budget and halt, and the state before the last
+  // stable one (what rollback returns to).
+  `
+  ALTER TABLE sessions ADD COLUMN max_failures TEXT;
+  ALTER TABLE sessions ADD COLUMN halted_at TEXT;
+  ALTER TABLE components ADD COLUMN previous_stable_state TEXT NOT NULL DEFAULT '{}';
+  `,
+  // 5: full indexes: SQLite cannot use the partial ones with a bound parameter, and bosd
+  // asks "does any node still work for session S" every time a node finishes.
+  `
+  DROP INDEX components_session;
+  DROP INDEX components_staged_session;
+  CREATE INDEX components_session ON components(session, enabled, id);
+  CREATE INDEX components_staged_session ON components(staged_session, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -31,6 +31,11 @@ function fromRow(r: Row): Session {
   return s;
 }
 
+export interface SessionControl {
+  max_failures: string | null;
+  halted_at: string | null;
+}
+
 export interface SessionQuery {
   status?: SessionStatusLabel;
   minStart?: string;
@@ -68,6 +73,16 @@ export class SessionStore {
         stage: s.stage ? 1 : 0, include_disabled: s.include_disabled ? 1 : 0, components: s.components,
         status: s.status.status, start_time: s.status.start_time, end_time: s.status.end_time, error: s.status.error,
       });
+  }
+
+  /** bosctl's controls beside the BOS fields: the failure budget and whether it ran out. */
+  control(name: string): SessionControl {
+    const r = this.db.prepare<[string], SessionControl>('SELECT max_failures, halted_at FROM sessions WHERE name = ?').get(name);
+    return r ?? { max_failures: null, halted_at: null };
+  }
+
+  setControl(name: string, c: SessionControl): void {
+    this.db.prepare('UPDATE sessions SET max_failures = ?, halted_at = ? WHERE name = ?').run(c.max_failures, c.halted_at, name);
   }
 
   delete(name: string): boolean {

@@ -304,7 +304,7 @@ describe.concurrent('session', () => {
       expect(c.staged_state).toMatchObject({
         session: 'up',
         configuration: 'compute-config-v2',
-        boot_artifacts: { kernel: V2_KERNEL, initrd: V2_INITRD, kernel_parameters: 'console=ttyS0,115200 ip=dhcp quiet spectre_v2=on' },
+        boot_artifacts: { kernel: V2_KERNEL, initrd: V2_INITRD, kernel_parameters: 'console=ttyS0,115200 ip=dhcp quiet spectre_v2=on bos_update_frequency=4h' },
       });
       expect(c.desired_state).toEqual(b.desired_state);
       expect(c.desired_state.boot_artifacts.kernel).toBe(V1_KERNEL);
@@ -748,17 +748,20 @@ describe('help, version, demo', () => {
 
   it('--help and every command\'s --help have an "Examples:" section', async () => {
     const { groups, leaves, helps } = await walk();
-    expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'inventory', 'options', 'session', 'sessiontemplate', 'token']);
+    expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'image', 'inventory', 'options', 'session', 'sessiontemplate', 'slurm', 'token']);
     expect(leaves.map((l) => l.join(' ')).sort()).toEqual([
       'apply-staged',
       'component describe', 'component history', 'component list', 'component update',
       'demo',
+      'image inspect',
       'inventory describe', 'inventory import', 'inventory list',
       'options list', 'options update',
-      'session create', 'session delete', 'session describe', 'session list', 'session status',
+      'rollback',
+      'session abort', 'session create', 'session delete', 'session describe', 'session history', 'session list', 'session resume', 'session status',
       'sessiontemplate create', 'sessiontemplate delete', 'sessiontemplate describe', 'sessiontemplate list',
       'sessiontemplate update', 'sessiontemplate validate',
       'sim',
+      'slurm config', 'slurm reboot-program', 'slurm reboot-staged',
       'token create', 'token list', 'token revoke',
     ]);
     expect(helps.get('')).toMatch(/^Examples:$/m);

@@ -5,8 +5,10 @@ import { indexOf, smallCluster, templateV2 } from './fixtures.js';
 
 const idx = indexOf(smallCluster());
 const opts = { reject_nids: false, session_limit_required: false };
+/** Each boot set's artifacts as resolution would give them (here: the boot set's own). */
+const resolvedOf = (t: SessionTemplate) => new Map(Object.entries(t.boot_sets).map(([k, b]) => [k, { kernel: b.kernel ?? '', initrd: b.initrd ?? '', kernel_parameters: b.kernel_parameters ?? '' }]));
 const plan = (t: SessionTemplate, limit = '', operation: 'boot' | 'reboot' | 'shutdown' = 'reboot', includeDisabled = false) =>
-  planSession({ template: t, operation, limit, includeDisabled, options: opts }, idx);
+  planSession({ template: t, operation, limit, includeDisabled, options: opts, artifacts: resolvedOf(t) }, idx);
 
 describe('session planning', () => {
   it('gives each node of the boot set its artifacts and configuration', () => {
@@ -65,10 +67,12 @@ describe('session planning', () => {
     expect(() => run({ ...opts, reject_nids: true }, 'nid000001')).toThrow(expect.objectContaining({ code: 'BOS_NIDS_REJECTED' }));
   });
 
-  it('a boot set that names a manifest cannot be planned yet, and says so', () => {
-    const t: SessionTemplate = { ...templateV2, boot_sets: { c: { path: 's3://boot-images/x/manifest.json', type: 's3', node_roles_groups: ['Compute'] } } };
-    expect(() => plan(t)).toThrow(/cannot read image manifests yet/);
-    expect(plan(t, '', 'shutdown').targets).toHaveLength(8);
+  it('without resolved artifacts it only says which boot sets get nodes', () => {
+    const t: SessionTemplate = { ...templateV2, boot_sets: { c: { path: 's3://boot-images/x/manifest.json', type: 's3', node_roles_groups: ['Compute'] }, unused: { path: 's3://b/m.json', type: 's3', node_groups: ['nope'] } } };
+    const p = planSession({ template: t, operation: 'reboot', limit: '', includeDisabled: false, options: opts }, idx);
+    expect(p.targets).toHaveLength(8);
+    expect(p.bootSetsUsed).toEqual(['c']);
+    expect(p.targets[0].boot_artifacts.kernel).toBe('');
   });
 
   it('parses operations and rejects unknown ones', () => {

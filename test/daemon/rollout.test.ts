@@ -35,7 +35,8 @@ describe('bosd rolling upgrade through the simulator', () => {
     const comps = await untilSettled(t, applied);
     for (const c of comps) {
       expect(c.status.status, c.id).toBe('stable');
-      expect(c.actual_state.boot_artifacts).toEqual(V2);
+      // BOS appends bos_update_frequency (the actual-state TTL) to every boot set's parameters.
+      expect(c.actual_state.boot_artifacts).toEqual({ ...V2, kernel_parameters: `${V2.kernel_parameters} bos_update_frequency=4h` });
       expect(c.desired_state.bss_token).toBeTruthy();
       expect(c.actual_state.bss_token).toBe(c.desired_state.bss_token);
       const sim = t.sim.node(c.id);

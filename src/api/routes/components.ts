@@ -1,7 +1,8 @@
 import { bosError } from '../../core/errors.js';
+import { assertBody } from '../../core/validate-body.js';
 import { allowed } from '../../core/access.js';
 import { recordBootReport } from '../../services/boot-report.js';
-import { deleteComponent, patchComponent, patchComponents, putComponent, putComponents } from '../../services/component-api.js';
+import { deleteComponent, patchComponent, patchComponentList, patchComponents, putComponent, putComponents } from '../../services/component-api.js';
 import { componentHistory, getComponent, listComponents } from '../../services/components.js';
 import { queryBool, queryInt, queryList, queryString, requireObject } from '../query.js';
 import type { Route } from '../server.js';
@@ -33,7 +34,12 @@ export const componentRoutes: Route[] = [
   { method: 'PUT', path: '/components', perm: 'admin', handler: ({ body, ctx }) => ({ status: 200, body: putComponents(ctx, body), changed: true }) },
   {
     method: 'PATCH', path: '/components', perm: 'admin',
-    handler: ({ body, query, ctx }) => ({ status: 200, body: patchComponents(ctx, requireObject(body, 'components update'), queryBool(query, 'skip_bad_ids') ?? false), changed: true }),
+    // The spec takes {filters, patch}, or a list of components each patched by its id.
+    handler: ({ body, query, ctx }) => ({
+      status: 200,
+      body: Array.isArray(body) ? patchComponentList(ctx, body, queryBool(query, 'skip_bad_ids') ?? false) : patchComponents(ctx, requireObject(body, 'components update'), queryBool(query, 'skip_bad_ids') ?? false),
+      changed: true,
+    }),
   },
   { method: 'GET', path: '/components/:id', perm: 'read_component', handler: ({ params, ctx }) => ({ status: 200, body: getComponent(ctx, params.id) }) },
   { method: 'PUT', path: '/components/:id', perm: 'admin', handler: ({ params, body, ctx }) => ({ status: 200, body: putComponent(ctx, params.id, requireObject(body, 'component')), changed: true }) },
@@ -42,6 +48,7 @@ export const componentRoutes: Route[] = [
     handler: ({ params, body, ctx, deps, principal }) => {
       const b = requireObject(body, 'component patch');
       if (b.id !== undefined && b.id !== params.id) throw bosError('BOS_VALUE_INVALID', `the body's id "${String(b.id)}" differs from the path's "${params.id}"`);
+      assertBody('V2Component', b, `patch of component ${params.id}`);
       if (isBootReport(b)) {
         const r = recordBootReport(ctx, params.id, { bss_token: (b.actual_state as { bss_token: string }).bss_token });
         if (r.warning) deps.log('warn', r.warning, { component: params.id });

@@ -22,6 +22,8 @@ export const extensionRoutes: Route[] = [
     method: 'POST', path: '/tokens', perm: 'admin',
     handler: ({ body, ctx }) => {
       const b = requireObject(body, 'token request') as { role?: unknown; node?: unknown; expires?: unknown; description?: unknown };
+      const unknown = Object.keys(b).filter((k) => !['role', 'node', 'expires', 'description'].includes(k));
+      if (unknown.length) throw bosError('BOS_VALUE_INVALID', `unknown field "${unknown[0]}" in the token request: expected role, node, expires, description`);
       const str = (v: unknown, name: string) => {
         if (v === undefined) return undefined;
         if (typeof v !== 'string') throw bosError('BOS_VALUE_INVALID', `"${name}" must be a string`);

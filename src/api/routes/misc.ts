@@ -17,7 +17,7 @@ export const miscRoutes: Route[] = [
     method: 'GET', path: '/healthz', perm: 'public',
     handler: ({ deps }) => {
       deps.store.read(() => deps.store.components.count());
-      return { status: 200, body: { db_status: 'ok', api_status: 'ok' } };
+      return { status: 200, body: { dbStatus: 'ok', apiStatus: 'ok' } };
     },
   },
   {
@@ -27,9 +27,13 @@ export const miscRoutes: Route[] = [
       const xnames = (body as { xnames?: string[] }).xnames ?? [];
       if (xnames.length === 0) throw bosError('BOS_NO_NODES', 'no nodes given: "xnames" is empty; applystaged never means "all nodes"');
       // Our extension: names may be nids or hostnames too; BOS clients send xnames.
-      const r = applyStagedByNames(ctx, xnames);
+      const force = queryBool(query, 'force');
+      const dryRun = queryBool(query, 'dry_run') === true;
+      const includeReasons = queryBool(query, 'include_reasons') === true;
+      const r = applyStagedByNames(ctx, xnames, { skipCurrent: force === undefined ? undefined : !force, dryRun });
       const bos = { succeeded: r.succeeded, failed: r.failed, ignored: r.ignored };
-      return { status: 200, body: queryBool(query, 'include_reasons') ? { ...bos, reasons: r.reasons } : bos, changed: r.succeeded.length + r.failed.length > 0 };
+      const extra = dryRun ? { reasons: r.reasons, plan: r.plan } : includeReasons ? { reasons: r.reasons } : {};
+      return { status: 200, body: { ...bos, ...extra }, changed: !dryRun && r.succeeded.length + r.failed.length > 0 };
     },
   },
   { method: 'GET', path: '/options', perm: 'read_components', handler: ({ ctx }) => ({ status: 200, body: getOptions(ctx) }) },

@@ -41,8 +41,8 @@ export const templateRoutes: Route[] = [
   },
   {
     method: 'GET', path: '/sessiontemplatesvalid/:id', perm: 'admin',
-    handler: ({ params, ctx }) => {
-      const problems = templateCheck(ctx, getTemplate(ctx, params.id));
+    handler: async ({ params, ctx }) => {
+      const problems = await templateCheck(ctx, getTemplate(ctx, params.id));
       return { status: 200, body: problems.length === 0 ? 'Valid' : `Session template '${params.id}': ${problems.join('; ')}` };
     },
   },
@@ -50,10 +50,10 @@ export const templateRoutes: Route[] = [
   {
     // bosctl's extension: check a template that is not stored (sessiontemplate validate --file).
     method: 'POST', path: '/sessiontemplatesvalid', perm: 'admin',
-    handler: ({ body, ctx }) => {
+    handler: async ({ body, ctx }) => {
       const t = requireObject(body, 'session template') as unknown as SessionTemplate;
       if (typeof t.name !== 'string') throw bosError('BOS_VALUE_INVALID', 'the template to check needs a "name"');
-      const problems = templateCheck(ctx, t);
+      const problems = await templateCheck(ctx, t);
       return { status: 200, body: { name: t.name, valid: problems.length === 0, problems } };
     },
   },

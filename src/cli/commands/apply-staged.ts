@@ -7,10 +7,13 @@ import { globalsOf } from '../context.js';
 import { CommandFailed } from '../exit.js';
 import { printData } from '../output/format.js';
 import { paintStatus } from '../output/views.js';
+import { renderPlan } from '../output/plan.js';
 
 export interface ApplyStagedOpts {
   self?: boolean;
   strict?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
 }
 
 /** This host's names, most specific first: the full name, then the short one. */
@@ -27,6 +30,8 @@ export function register(program: Command, deps: CliDeps): void {
     .argument('[nodes...]', 'xnames, nids or hostnames: single, comma-separated or hostlists; "-" reads them from stdin')
     .option('--self', 'apply the staged state of this host (slurmd mode of RebootProgram)')
     .option('--strict', 'exit 1 when any node is ignored (unknown, or nothing staged)')
+    .option('--force', 'reboot nodes that already run their staged state too (by default they are left alone)')
+    .option('--dry-run', 'print what would happen to each node and write nothing')
     .addHelpText('after', `
 Examples:
   bosctl apply-staged nid[000001-000004]
@@ -51,10 +56,22 @@ export async function runApplyStaged(nodes: string[], opts: ApplyStagedOpts, cmd
   // Slurm names nodes by their short host name.
   if (opts.self) args.push(selfNames().at(-1)!);
   const backend = await deps.backend(cmd);
-  const report = await backend.applyStaged(args);
+  const report = await backend.applyStaged(args, { skipCurrent: opts.force !== true, dryRun: opts.dryRun === true });
+  if (opts.dryRun) {
+    if (g.output === 'json' || g.output === 'yaml') await printData(deps.io, g.output, { dry_run: true, succeeded: report.succeeded, failed: report.failed, ignored: report.ignored, reasons: report.reasons, plan: report.plan ?? [] });
+    else {
+      const p = await deps.io.paint();
+      deps.io.out(`dry run: nothing written. ${report.succeeded.length} would succeed, ${report.failed.length} would fail, ${report.ignored.length} would be ignored\n`);
+      deps.io.out(renderPlan(report.plan ?? [], p));
+      for (const x of [...report.failed, ...report.ignored]) deps.io.out(`  ${x}: ${report.reasons[x] ?? ''}\n`);
+    }
+    return;
+  }
   await printReport(report, g.output, g.quiet, deps);
   const p = await deps.io.paint();
   for (const x of report.failed) deps.io.err(`bosctl: ${p.red('failed')} ${x}: ${report.reasons[x] ?? 'unknown reason'}\n`);
+  const current = report.succeeded.filter((x) => report.reasons[x]);
+  if (current.length > 0 && !g.quiet) deps.io.err(`bosctl: already current, not rebooted: ${compressHostlist(current)} (--force reboots them)\n`);
   for (const x of report.ignored) deps.io.err(`bosctl: ${p.yellow('ignored')} ${x}: ${report.reasons[x] ?? 'nothing staged'}\n`);
   if (report.failed.length > 0) {
     throw new CommandFailed(`${report.failed.length} of ${report.succeeded.length + report.failed.length + report.ignored.length} node(s) failed`);

@@ -4,8 +4,12 @@ import { compressHostlist } from '../../core/hostlist.js';
 import { parseBooleanWord } from '../../core/options.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
-import { printData, printListOrNote, printOne, renderFields, renderTable } from '../output/format.js';
-import { paintStatus, sessionView } from '../output/views.js';
+import { printData, printList, printListOrNote, printOne, renderFields, renderTable, type ResourceView } from '../output/format.js';
+import { eventView, paintStatus, sessionView } from '../output/views.js';
+import type { Backend } from '../../services/backend.js';
+import type { EventRecord } from '../../store/events.js';
+import type { Paint } from '../io.js';
+import { renderPlan } from '../output/plan.js';
 
 interface CreateFlags {
   template?: string;
@@ -39,14 +43,18 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-l, --limit <limit>', 'narrow the nodes: xnames, nids, hostnames, groups, roles; "&" intersects, "!" excludes, "all"')
     .option('--name <name>', 'session name (default: a generated UUID)')
     .option('--include-disabled', 'include nodes disabled in the inventory')
+    .option('--max-failures <n|p%>', 'failure budget: after this many failed nodes (or this share), bosd acts on no further nodes of the session')
+    .option('--force', 'reboot nodes that already run the target too (by default they are reported and left alone)')
+    .option('--dry-run', 'print the plan (nodes, what changes, what is skipped and why) and write nothing')
     .addHelpText('after', `
 Examples:
   bosctl session create --template compute-v2 --operation reboot --stage --limit Compute
   bosctl session create --template-name compute-v2 --operation reboot --stage true --limit 'Compute,!nid000001'
   bosctl session create --template compute-v2 --operation boot --limit x1000c0s0b0n0
+  bosctl session create --template compute-v2 --operation reboot --stage --max-failures 5% --dry-run
 
 Without --stage the nodes' desired state is set at once and bosd acts on them.`)
-    .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean }, cmd: Command) => {
+    .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean; maxFailures?: string; force?: boolean; dryRun?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
       const template = o.template ?? o.templateName;
       if (!template) throw bosError('BOS_USAGE', 'no template: give --template NAME (list them with "bosctl sessiontemplate list")');
@@ -54,13 +62,22 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
       const stage = stageFlag(o.stage ?? o.staged);
       const created = await (await deps.backend(cmd)).createSession({
         name: o.name, template_name: template, operation: o.operation, limit: o.limit, stage, include_disabled: o.includeDisabled === true,
+        max_failures: o.maxFailures, force: o.force === true, dry_run: o.dryRun === true,
       });
       for (const w of created.warnings) deps.io.err(`bosctl: warning: ${w}\n`);
+      if (o.dryRun) {
+        if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, { dry_run: true, session: created.session, plan: created.plan, warnings: created.warnings });
+        const p = await deps.io.paint();
+        deps.io.out(`session ${created.session.name} would ${stage ? 'stage' : 'set'} ${created.session.operation} for ${created.nodes.length} node(s) (dry run: nothing written)\n`);
+        deps.io.out(renderPlan(created.plan, p));
+        return;
+      }
       if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, created.session);
       if (g.output === 'name') { deps.io.out(created.session.name + '\n'); return; }
       if (g.quiet) return;
       const verb = stage ? 'staged' : 'set to';
       deps.io.out(`session ${created.session.name} created: ${created.session.operation} ${verb} ${created.nodes.length} node(s): ${compressHostlist(created.nodes)}\n`);
+      if (created.current.length > 0 && !stage) deps.io.out(`already current, not rebooted: ${created.current.length} node(s): ${compressHostlist(created.current)}\n`);
       if (stage) deps.io.out(`apply it node by node with: bosctl apply-staged NODES\n`);
     });
 
@@ -91,25 +108,57 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
     });
 
   s.command('status')
-    .description('show a session\'s progress: nodes per phase, percent done, errors')
+    .description('show a session\'s progress: nodes per phase, percent done, errors; --watch follows it to the end')
     .argument('<name>')
-    .addHelpText('after', '\n-o json prints BOS v2\'s extended status (GET /v2/sessions/{id}/status).\n\nExamples:\n  bosctl session status my-session\n  bosctl session status my-session -o json')
+    .option('-w, --watch', 'follow the session until it completes: redrawn on a terminal, one line per change otherwise')
+    .option('--interval <ms>', 'with --watch: how often to look (ms)', (v) => Number(v), 1000)
+    .addHelpText('after', '\n-o json prints BOS v2\'s extended status (GET /v2/sessions/{id}/status).\n\nExamples:\n  bosctl session status my-session\n  bosctl session status my-session --watch\n  bosctl session status my-session -o json')
+    .action(async (name: string, o: { watch?: boolean; interval: number }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const backend = await deps.backend(cmd);
+      const p = await deps.io.paint();
+      if (!o.watch) {
+        const r = await backend.sessionStatus(name);
+        if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r.extended);
+        if (g.output === 'name') { deps.io.out(r.session.name + '\n'); return; }
+        deps.io.out(renderStatus(r, p, g.headers));
+        return;
+      }
+      if (!(o.interval >= 50)) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${o.interval}": expected at least 50 ms`);
+      await watchSession(name, o.interval, backend, deps, p, g.output === 'json');
+    });
+
+  s.command('history')
+    .description('list the events of a session and of its nodes while they worked for it')
+    .argument('<name>')
+    .addHelpText('after', '\nExamples:\n  bosctl session history my-session\n  bosctl session history my-session -o json')
     .action(async (name: string, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
-      const r = await (await deps.backend(cmd)).sessionStatus(name);
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r.extended);
-      if (g.output === 'name') { deps.io.out(r.session.name + '\n'); return; }
-      const p = await deps.io.paint();
-      const e = r.extended;
-      deps.io.out(`Session:   ${r.session.name} (${r.session.operation}${r.session.stage ? ', staged' : ''}, template ${r.session.template_name})\n`);
-      deps.io.out(`Status:    ${paintStatus(e.status, p)}, ${e.phases.percent_complete}% complete, ${e.managed_components_count} node(s), running for ${e.timing.duration}\n\n`);
-      const rows = Object.entries(r.counts).map(([phase, n]) => [phase, String(n)]);
-      deps.io.out(renderTable(g.headers ? [[p.bold('PHASE'), p.bold('NODES')], ...rows] : rows));
-      const errors = Object.entries(e.error_summary);
-      if (errors.length) {
-        deps.io.out('\nErrors:\n');
-        for (const [err, v] of errors) deps.io.out(`  ${p.red(String(v.count))} ${err}: ${v.list}\n`);
-      }
+      const events = await (await deps.backend(cmd)).sessionHistory(name);
+      await printList(deps.io, sessionEventView, events, { format: g.output, noHeaders: !g.headers });
+    });
+
+  s.command('resume')
+    .description('continue a session halted by its failure budget; its held nodes go on')
+    .argument('<name>')
+    .option('--max-failures <n|p%>', 'a new failure budget')
+    .addHelpText('after', '\nExamples:\n  bosctl session resume my-session\n  bosctl session resume my-session --max-failures 10%')
+    .action(async (name: string, o: { maxFailures?: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const r = await (await deps.backend(cmd)).resumeSession(name, o.maxFailures);
+      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r);
+      if (!g.quiet) deps.io.out(`session ${name} resumed; ${r.released.length} held node(s) released${r.released.length ? `: ${compressHostlist(r.released)}` : ''}\n`);
+    });
+
+  s.command('abort')
+    .description('stop a session: forget what it staged and disable its nodes that have not started')
+    .argument('<name>')
+    .addHelpText('after', '\nNodes already being rebooted finish their step.\n\nExamples:\n  bosctl session abort my-session')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const r = await (await deps.backend(cmd)).abortSession(name);
+      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r);
+      if (!g.quiet) deps.io.out(`session ${name} aborted: ${r.unstaged.length} node(s) unstaged, ${r.stopped.length} not started and disabled\n`);
     });
 
   s.command('delete')
@@ -123,3 +172,65 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
       if (!g.quiet) deps.io.out(`session ${name} deleted\n`);
     });
 }
+
+type StatusReport = Awaited<ReturnType<Backend['sessionStatus']>>;
+
+function renderStatus(r: StatusReport, p: Paint, headers: boolean): string {
+  const e = r.extended;
+  let out = `Session:   ${r.session.name} (${r.session.operation}${r.session.stage ? ', staged' : ''}, template ${r.session.template_name})\n`;
+  out += `Status:    ${paintStatus(e.status, p)}${r.control.halted_at ? p.red(' (halted)') : ''}, ${e.phases.percent_complete}% complete, ${e.managed_components_count} node(s), running for ${e.timing.duration}\n`;
+  if (r.control.max_failures) out += `Budget:    at most ${r.control.max_failures} failed node(s)\n`;
+  if (r.session.status.error) out += `Note:      ${r.session.status.error}\n`;
+  const rows = Object.entries(r.counts).map(([phase, n]) => [phase, String(n)]);
+  out += '\n' + renderTable(headers ? [[p.bold('PHASE'), p.bold('NODES')], ...rows] : rows);
+  const errors = Object.entries(e.error_summary);
+  if (errors.length) {
+    out += '\nErrors:\n';
+    for (const [err, v] of errors) out += `  ${p.red(String(v.count))} ${err}: ${v.list}\n`;
+  }
+  return out;
+}
+
+/** One line of progress: what changed since the last one is what a pipe wants to see. */
+function progressLine(r: StatusReport, startedAt: number, doneAtStart: number, now: number): string {
+  const c = r.counts;
+  const done = c.stable + c.failed;
+  const minutes = (now - startedAt) / 60000;
+  const rate = minutes > 0 ? (done - doneAtStart) / minutes : 0;
+  const active = c.powering_off + c.powering_on + c.configuring + c.on_hold;
+  const eta = rate > 0 && active > 0 ? `, ETA ${Math.ceil(active / rate)} min` : '';
+  return `${r.session.status.status}${r.control.halted_at ? ' (halted)' : ''}: staged ${c.staged}, powering_off ${c.powering_off}, powering_on ${c.powering_on}, configuring ${c.configuring}, on_hold ${c.on_hold}, stable ${c.stable}, failed ${c.failed}; ${rate.toFixed(1)} nodes/min${eta}`;
+}
+
+async function watchSession(name: string, intervalMs: number, backend: Backend, deps: CliDeps, p: Paint, json: boolean): Promise<void> {
+  const startedAt = Date.now();
+  let last = '';
+  let doneAtStart: number | undefined;
+  const seenErrors = new Set<string>();
+  for (;;) {
+    const r = await backend.sessionStatus(name);
+    doneAtStart ??= r.counts.stable + r.counts.failed;
+    const line = progressLine(r, startedAt, doneAtStart, Date.now());
+    if (json) {
+      const key = JSON.stringify(r.counts) + r.session.status.status;
+      if (key !== last) { deps.io.out(JSON.stringify({ time: new Date().toISOString(), status: r.session.status.status, halted: r.control.halted_at !== null, counts: r.counts }) + '\n'); last = key; }
+    } else if (deps.io.stdoutIsTTY) {
+      deps.io.out('\u001b[H\u001b[2J' + renderStatus(r, p, true) + '\n' + p.dim(line) + '\n');
+    } else {
+      const stamp = new Date().toISOString().slice(11, 19);
+      const body = line.replace(/; [\d.]+ nodes\/min.*$/, '');
+      if (body !== last) { deps.io.out(`${stamp} ${line}\n`); last = body; }
+      for (const [err, v] of Object.entries(r.extended.error_summary)) {
+        if (!seenErrors.has(err)) { seenErrors.add(err); deps.io.out(`${stamp} failed ${v.list}: ${err}\n`); }
+      }
+    }
+    if (r.session.status.status === 'complete') return;
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
+}
+
+/** A session's events name the node they concern. */
+const sessionEventView: ResourceView<EventRecord> = {
+  ...eventView,
+  columns: [eventView.columns[0], { header: 'SUBJECT', value: (e) => e.subject }, ...eventView.columns.slice(1)],
+};

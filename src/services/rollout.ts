@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { bosError } from '../core/errors.js';
+import { makeDesired, stageTarget } from '../core/component.js';
+import { evaluateLimit } from '../core/limit.js';
+import { HELD_PREFIX } from '../core/rollout-safety.js';
+import type { Session } from '../core/types.js';
+import type { EventRecord } from '../store/events.js';
+import { isoNow, type ServiceContext } from './context.js';
+import { parseMaxFailures } from './sessions.js';
+
+/** Continues a halted session, optionally with a new failure budget: its held nodes go on. */
+export function resumeSession(ctx: ServiceContext, name: string, maxFailures?: string): { session: Session; released: string[] } {
+  const budget = maxFailures === undefined ? undefined : parseMaxFailures(maxFailures);
+  const now = isoNow(ctx);
+  return ctx.store.write(() => {
+    const s = ctx.store.sessions.get(name);
+    if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    const control = ctx.store.sessions.control(name);
+    ctx.store.sessions.setControl(name, { max_failures: budget ?? control.max_failures, halted_at: null });
+    const next = { ...s, status: { ...s.status, error: null } };
+    ctx.store.sessions.put(next);
+    const released: string[] = [];
+    for (const c of ctx.store.components.list({ session: name })) {
+      if (!c.error.startsWith(HELD_PREFIX)) continue;
+      ctx.store.components.put({ ...c, error: '', status: { ...c.status, status_override: '' } });
+      ctx.store.events.record(now, 'component', c.id, 'released', { session: name }, ctx.actor);
+      released.push(c.id);
+    }
+    ctx.store.events.record(now, 'session', name, 'resumed', { ...(budget ? { max_failures: budget } : {}), released: released.length }, ctx.actor);
+    return { session: next, released };
+  });
+}
+
+/** Stops a session: forgets what it staged, and disables its nodes that have not started. */
+export function abortSession(ctx: ServiceContext, name: string): { session: Session; unstaged: string[]; stopped: string[] } {
+  const now = isoNow(ctx);
+  return ctx.store.write(() => {
+    const s = ctx.store.sessions.get(name);
+    if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    const unstaged: string[] = [];
+    for (const c of ctx.store.components.list({ stagedSession: name })) {
+      ctx.store.components.put({ ...c, staged_state: { last_updated: now } });
+      ctx.store.events.record(now, 'component', c.id, 'unstaged', { session: name, reason: 'session aborted' }, ctx.actor);
+      unstaged.push(c.id);
+    }
+    const stopped: string[] = [];
+    for (const c of ctx.store.components.list({ session: name, enabled: true })) {
+      const notStarted = c.last_action.action === 'apply_staged' || c.last_action.action === 'session_setup' || c.error.startsWith(HELD_PREFIX);
+      if (!notStarted) continue;
+      ctx.store.components.put({ ...c, enabled: false, error: `session ${name} aborted before this node was started`, status: { ...c.status, status_override: '' } });
+      ctx.store.events.record(now, 'component', c.id, 'stopped', { session: name, reason: 'session aborted' }, ctx.actor);
+      stopped.push(c.id);
+    }
+    const next: Session = { ...s, status: { ...s.status, error: 'aborted' } };
+    ctx.store.sessions.put(next);
+    ctx.store.sessions.setControl(name, { ...ctx.store.sessions.control(name), halted_at: ctx.store.sessions.control(name).halted_at ?? now });
+    ctx.store.events.record(now, 'session', name, 'aborted', { unstaged: unstaged.length, stopped: stopped.length }, ctx.actor);
+    return { session: next, unstaged, stopped };
+  });
+}
+
+export interface RollbackRequest {
+  /** The nodes of this session, or */
+  session?: string;
+  /** the nodes this limit names. */
+  limit?: string;
+  stage?: boolean;
+  name?: string;
+}
+
+export interface RollbackResult {
+  session: Session;
+  nodes: string[];
+  /** Nodes with no earlier stable state to go back to. */
+  skipped: Record<string, string>;
+}
+
+/**
+ * A reboot session that takes each node back to the state it was stable on before its
+ * current one (kept by bosd when a node becomes stable), staged or at once.
+ */
+export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackResult {
+  if ((req.session === undefined) === (req.limit === undefined)) throw bosError('BOS_USAGE', 'give either --session S or --limit L');
+  const name = req.name ?? `rollback-${randomUUID().slice(0, 8)}`;
+  const now = isoNow(ctx);
+  return ctx.store.write(() => {
+    if (ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
+    let ids: string[];
+    if (req.session !== undefined) {
+      const s = ctx.store.sessions.get(req.session);
+      if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${req.session}" does not exist`);
+      ids = s.components ? s.components.split(',') : [];
+    } else ids = [...evaluateLimit(req.limit!, ctx.store.inventory.index())].sort();
+    const nodes: string[] = [];
+    const skipped: Record<string, string> = {};
+    for (const id of ids) {
+      const c = ctx.store.components.get(id);
+      const prev = ctx.store.components.previousStable(id);
+      if (!c) { skipped[id] = 'not a component'; continue; }
+      if (!prev?.boot_artifacts?.kernel) { skipped[id] = 'no earlier stable state recorded'; continue; }
+      const target = { xname: id, bootSet: 'rollback', boot_artifacts: prev.boot_artifacts, configuration: prev.configuration ?? '' };
+      ctx.store.components.put(req.stage ? stageTarget(c, target, name, now) : makeDesired(c, target, name, 'reboot', 'session_setup', now));
+      ctx.store.events.record(now, 'component', id, req.stage ? 'staged' : 'session_setup', { session: name, operation: 'reboot', kernel: prev.boot_artifacts.kernel, rollback: true }, ctx.actor);
+      nodes.push(id);
+    }
+    if (nodes.length === 0) throw bosError('BOS_LIMIT_INVALID', `nothing to roll back: ${Object.keys(skipped).length} node(s), none with an earlier stable state`, 'a node has an earlier state once bosd has taken it stable onto a new one');
+    const session: Session = {
+      name, operation: 'reboot', template_name: 'rollback', limit: req.limit ?? `session ${req.session}`, stage: req.stage === true,
+      components: nodes.join(','), include_disabled: true,
+      status: { status: 'pending', start_time: now, end_time: null, error: null },
+    };
+    ctx.store.sessions.put(session);
+    ctx.store.events.record(now, 'session', name, 'created', { rollback_of: req.session ?? req.limit, nodes: nodes.length, stage: req.stage === true }, ctx.actor);
+    return { session, nodes, skipped };
+  });
+}
+
+/** A session's events and those of its nodes while they worked for it, oldest first. */
+export function sessionHistory(ctx: ServiceContext, name: string, limit = 5000): EventRecord[] {
+  return ctx.store.read(() => {
+    if (!ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    return ctx.store.events.sessionHistory(name, limit);
+  });
+}
