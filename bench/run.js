@@ -5,7 +5,7 @@
 //
 //   node bench/run.js                      everything, full sizes (several minutes); writes RESULTS.md
 //   node bench/run.js --quick              tiny sizes (CI: keeps the benchmarks from rotting); no RESULTS.md
-//   node bench/run.js --only reaction      one group or several (cli, reaction, scale); no RESULTS.md
+//   node bench/run.js --only reaction      one group or several (cli, reaction, api, scale); no RESULTS.md
 //   node bench/run.js --only scale --scale-sizes 1000
 //   node bench/run.js --only scale --cpu-prof DIR   bosd under node --cpu-prof; its top functions are printed
 //
@@ -20,11 +20,12 @@ import {
 } from './lib.js';
 import * as reaction from './reaction.js';
 import * as scale from './scale.js';
+import * as api from './api.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const argValue = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-const GROUPS = ['cli', 'reaction', 'scale'];
+const GROUPS = ['cli', 'reaction', 'api', 'scale'];
 const only = argValue('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
 for (const g of only ?? []) {
   if (!GROUPS.includes(g)) {
@@ -101,6 +102,7 @@ for (const g of selected) {
   try {
     if (g === 'cli') results.push(...await cliGroup());
     if (g === 'reaction') results.push(...await reaction.run({ quick, log }));
+    if (g === 'api') results.push(...await api.run({ quick, log }));
     if (g === 'scale') {
       const sizes = argValue('--scale-sizes')?.split(',').map(Number);
       const rows = await scale.run({ quick, log, sizes, cpuProfDir: argValue('--cpu-prof') });

@@ -32,6 +32,8 @@ describe('bench/run.js --quick', () => {
       'bosctl apply-staged NODE cold start',
       'reaction: `bosctl apply-staged NODE` → first power-off at the BMC (end to end)',
       'reaction: in-process applyStaged → first power-off at the BMC (bosd alone)',
+      'API: concurrent single-node POST /v2/applystaged (wlm token)',
+      'bosctl --server URL apply-staged NODE cold start',
       'rollout: wall time, apply-staged → every node settled',
       'rollout: overhead over hardware time',
       'rollout: failed nodes',
