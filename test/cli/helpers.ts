@@ -58,15 +58,10 @@ function baseEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
   return env;
 }
 
-/** Runs `node bin/bosctl.js ARGS` and resolves when it has exited and its streams are drained. */
-export function bosctl(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const argv = [BIN, ...(opts.db !== undefined ? ['--db', opts.db] : []), ...args];
+/** Runs node with `argv`; resolves when it has exited and its streams are drained. */
+export function spawnNode(argv: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; input?: string }): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, argv, {
-      cwd: opts.cwd ?? ROOT,
-      env: baseEnv(opts.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8');
@@ -79,6 +74,12 @@ export function bosctl(args: string[], opts: RunOptions = {}): Promise<RunResult
     else child.stdin.end();
     child.on('close', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
   });
+}
+
+/** Runs `node bin/bosctl.js ARGS` and resolves when it has exited and its streams are drained. */
+export function bosctl(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const argv = [BIN, ...(opts.db !== undefined ? ['--db', opts.db] : []), ...args];
+  return spawnNode(argv, { cwd: opts.cwd, env: baseEnv(opts.env), input: opts.input });
 }
 
 /** Like bosctl, but throws (with the output) unless the command exits 0. */

@@ -4,6 +4,7 @@
  * spawned-CLI tests a bosd child process with a BSS stub and a BMC that never answers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnNode, type RunResult } from '../cli/helpers.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
@@ -98,7 +99,7 @@ export async function remoteBackend(): Promise<BackendUnderTest & { api: InProce
 // ---------------------------------------------------------------------------------------
 // Spawned processes
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export type { RunResult };
 
 /** The environment of a spawned bosctl: no colour, nothing inherited that would pick a backend. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -114,19 +115,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export function bosctl(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BOSCTL, ...args], { cwd: ROOT, env: opts.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => { stdout += d; });
-    child.stderr.on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-    child.on('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
+  return spawnNode([BOSCTL, ...args], { env: opts.env ?? cleanEnv(), input: opts.input ?? '' });
 }
 
 /** Answers 200 to GET /boot/v1/service/status (bosd's start-up check) and 200 {} otherwise. */
