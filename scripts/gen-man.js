@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { buildProgram } from '../dist/cli/main.js';
+import { buildProgram } from '../dist/cli/program.js';
 import { createDeps } from '../dist/cli/context.js';
 import { createTestIo } from '../dist/cli/io.js';
 import { EXIT } from '../dist/core/errors.js';

@@ -1,81 +1,45 @@
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { EXIT, isBosError, oneLine } from '../core/errors.js';
 import { createDeps, type CliDeps } from './context.js';
 import { CommandFailed } from './exit.js';
 import { createProcessIo, type Io } from './io.js';
-import { OUTPUT_FORMATS } from './output/format.js';
 import { register as registerApplyStaged } from './commands/apply-staged.js';
-import { register as registerComponent } from './commands/component.js';
-import { register as registerInventory } from './commands/inventory.js';
-import { register as registerOptions } from './commands/options.js';
-import { register as registerSession } from './commands/session.js';
-import { register as registerTemplate } from './commands/sessiontemplate.js';
-import { register as registerDemo } from './commands/demo.js';
-import { register as registerSim } from './commands/sim.js';
-import { register as registerToken } from './commands/token.js';
-import { register as registerImage } from './commands/image.js';
-import { register as registerRollback } from './commands/rollback.js';
-import { register as registerSlurm } from './commands/slurm.js';
-import { VERSION } from '../version.js';
+import { baseProgram, finishProgram } from './program-base.js';
 
-export function buildProgram(deps: CliDeps): Command {
-  const program = new Command('bosctl')
-    .description('Rolling upgrades of HPC clusters with BOS v2 staged sessions')
-    .version(VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('--db <path>', 'database file (default: $BOSCTL_DB, /var/lib/bosd/bosd.db if that directory exists, else $XDG_STATE_HOME/bosctl/bosd.db)'))
-    .addOption(new Option('--server <url>', 'work through bosd\'s API instead of a database file: http(s)://HOST:PORT or unix:///run/bosd/bosd.sock (default: $BOSCTL_SERVER, or server: in $XDG_CONFIG_HOME/bosctl/config.yaml)'))
-    .addOption(new Option('--token-file <file>', 'file holding the API token for --server (default: $BOSCTL_TOKEN_FILE, or token_file: in the config file; $BOSCTL_TOKEN may hold the token itself)'))
-    .addOption(new Option('--ca-bundle <file>', 'CA certificates (PEM) to verify an https --server (default: $BOSCTL_CA_BUNDLE, or ca_bundle: in the config file)'))
-    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS as unknown as string[]).default('table'))
-    .option('--no-headers', 'print tables without their header row')
-    .option('--no-color', 'no colours (also NO_COLOR=1)')
-    .option('-q, --quiet', 'print only errors and requested data')
-    .option('-v, --verbose', 'print more detail, including error codes')
-    .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .addHelpText('after', `
-Examples:
-  bosctl inventory import nodes.csv
-  bosctl sessiontemplate create compute-v2 --file compute-v2.yaml
-  bosctl session create --template compute-v2 --operation reboot --stage --limit Compute
-  bosctl apply-staged nid[000001-000004]
-  bosctl component list --staged-session SESSION -o wide
+/** Options of the root command that take a value (the next word is not a command). */
+const VALUE_OPTIONS = new Set(['--db', '--server', '--token-file', '--ca-bundle', '-o', '--output']);
 
-Exit codes: 0 success, 1 the operation failed, 2 bad input, 3 not found, 4 conflict.
-Environment: BOSCTL_DB (database path), BOSCTL_SERVER, BOSCTL_TOKEN_FILE, BOSCTL_TOKEN,
-BOSCTL_CA_BUNDLE (remote mode), NO_COLOR, FORCE_COLOR.
-Configuration file: $XDG_CONFIG_HOME/bosctl/config.yaml (~/.config/bosctl/config.yaml) with
-server:, token_file:, ca_bundle: and output: (the default of -o).`);
-
-  registerInventory(program, deps);
-  registerTemplate(program, deps);
-  registerSession(program, deps);
-  registerComponent(program, deps);
-  registerApplyStaged(program, deps);
-  registerOptions(program, deps);
-  registerDemo(program, deps);
-  registerRollback(program, deps);
-  registerToken(program, deps);
-  registerImage(program, deps);
-  registerSlurm(program, deps);
-  registerSim(program, deps);
-
-  applyToAll(program, (c) => {
-    c.exitOverride();
-    c.configureOutput({ writeOut: (s) => deps.io.out(s), writeErr: (s) => deps.io.err(s), outputError: () => {} });
-  });
-  return program;
+/** The command word of argv: its first word that is not an option or an option's value. */
+export function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (VALUE_OPTIONS.has(a)) { i++; continue; }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
 }
 
-function applyToAll(cmd: Command, fn: (c: Command) => void): void {
-  fn(cmd);
-  for (const c of cmd.commands) applyToAll(c, fn);
+/**
+ * apply-staged is what Slurm runs on every node it reboots: it gets a program with only
+ * itself, so the other commands' modules are never loaded. Everything else gets them all.
+ */
+async function programFor(argv: string[], deps: CliDeps): Promise<Command> {
+  const help = argv.includes('--help') || argv.includes('-h');
+  const word = commandWord(argv);
+  if (word === undefined && !help && (argv.includes('--version') || argv.includes('-V'))) return finishProgram(baseProgram(deps), deps);
+  if (word === 'apply-staged' && !help) {
+    const program = baseProgram(deps);
+    registerApplyStaged(program, deps);
+    return finishProgram(program, deps);
+  }
+  return (await import('./program.js')).buildProgram(deps);
 }
 
 /** Runs bosctl; returns the exit code. Every error becomes one line on stderr, never a stack. */
 export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const deps = createDeps(io, env);
-  const program = buildProgram(deps);
+  const program = await programFor(argv, deps);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,18 +1,14 @@
 import type { Actor } from '../core/types.js';
 import { Store } from '../store/store.js';
 import type { S3Client } from '../integrations/s3.js';
-import { applyStagedByNames } from './apply-staged.js';
 import type { Backend } from './backend.js';
-import { componentHistory, getComponent, listComponents, updateComponent } from './components.js';
 import type { ServiceContext } from './context.js';
-import { describeNode, importInventory, listInventory } from './inventory.js';
-import { getOptions, updateOptions } from './options.js';
-import { createSession, deleteSession, getSession, listSessions, sessionStatus } from './sessions.js';
-import { createToken, listTokens, revokeToken } from './tokens.js';
-import { abortSession, resumeSession, rollback, sessionHistory } from './rollout.js';
-import { createTemplate, deleteTemplate, getTemplate, listTemplates, templateCheck, updateTemplate } from './templates.js';
 
-/** The services on a local SQLite file. The file is opened on first use. */
+/**
+ * The services on a local SQLite file. The file is opened on first use, and each service
+ * module is loaded by the first call that needs it: `apply-staged` on a compute node loads
+ * only its own.
+ */
 export class LocalBackend implements Backend {
   private ctxCache: ServiceContext | undefined;
 
@@ -23,40 +19,40 @@ export class LocalBackend implements Backend {
     return this.ctxCache;
   }
 
-  async importInventory(...a: Parameters<Backend['importInventory']>) { return importInventory(this.ctx, ...a); }
-  async listInventory() { return listInventory(this.ctx); }
-  async describeNode(name: string) { return describeNode(this.ctx, name); }
+  async importInventory(...a: Parameters<Backend['importInventory']>) { return (await import('./inventory.js')).importInventory(this.ctx, ...a); }
+  async listInventory() { return (await import('./inventory.js')).listInventory(this.ctx); }
+  async describeNode(name: string) { return (await import('./inventory.js')).describeNode(this.ctx, name); }
 
-  async createTemplate(...a: Parameters<Backend['createTemplate']>) { return createTemplate(this.ctx, ...a); }
-  async getTemplate(name: string) { return getTemplate(this.ctx, name); }
-  async listTemplates() { return listTemplates(this.ctx); }
-  async updateTemplate(...a: Parameters<Backend['updateTemplate']>) { return updateTemplate(this.ctx, ...a); }
-  async deleteTemplate(name: string) { return deleteTemplate(this.ctx, name); }
-  async checkTemplate(...a: Parameters<Backend['checkTemplate']>) { return templateCheck(this.ctx, ...a); }
+  async createTemplate(...a: Parameters<Backend['createTemplate']>) { return (await import('./templates.js')).createTemplate(this.ctx, ...a); }
+  async getTemplate(name: string) { return (await import('./templates.js')).getTemplate(this.ctx, name); }
+  async listTemplates() { return (await import('./templates.js')).listTemplates(this.ctx); }
+  async updateTemplate(...a: Parameters<Backend['updateTemplate']>) { return (await import('./templates.js')).updateTemplate(this.ctx, ...a); }
+  async deleteTemplate(name: string) { return (await import('./templates.js')).deleteTemplate(this.ctx, name); }
+  async checkTemplate(...a: Parameters<Backend['checkTemplate']>) { return (await import('./templates.js')).templateCheck(this.ctx, ...a); }
 
-  async createSession(...a: Parameters<Backend['createSession']>) { return createSession(this.ctx, ...a); }
-  async getSession(name: string) { return getSession(this.ctx, name); }
-  async listSessions(...a: Parameters<Backend['listSessions']>) { return listSessions(this.ctx, ...a); }
-  async deleteSession(name: string) { return deleteSession(this.ctx, name); }
-  async sessionStatus(name: string) { return sessionStatus(this.ctx, name); }
-  async sessionHistory(...a: Parameters<Backend['sessionHistory']>) { return sessionHistory(this.ctx, ...a); }
-  async resumeSession(...a: Parameters<Backend['resumeSession']>) { return resumeSession(this.ctx, ...a); }
-  async abortSession(name: string) { return abortSession(this.ctx, name); }
-  async rollback(...a: Parameters<Backend['rollback']>) { return rollback(this.ctx, ...a); }
+  async createSession(...a: Parameters<Backend['createSession']>) { return (await import('./sessions.js')).createSession(this.ctx, ...a); }
+  async getSession(name: string) { return (await import('./sessions.js')).getSession(this.ctx, name); }
+  async listSessions(...a: Parameters<Backend['listSessions']>) { return (await import('./sessions.js')).listSessions(this.ctx, ...a); }
+  async deleteSession(name: string) { return (await import('./sessions.js')).deleteSession(this.ctx, name); }
+  async sessionStatus(name: string) { return (await import('./sessions.js')).sessionStatus(this.ctx, name); }
+  async sessionHistory(...a: Parameters<Backend['sessionHistory']>) { return (await import('./rollout.js')).sessionHistory(this.ctx, ...a); }
+  async resumeSession(...a: Parameters<Backend['resumeSession']>) { return (await import('./rollout.js')).resumeSession(this.ctx, ...a); }
+  async abortSession(name: string) { return (await import('./rollout.js')).abortSession(this.ctx, name); }
+  async rollback(...a: Parameters<Backend['rollback']>) { return (await import('./rollout.js')).rollback(this.ctx, ...a); }
 
-  async listComponents(...a: Parameters<Backend['listComponents']>) { return listComponents(this.ctx, ...a); }
-  async getComponent(name: string) { return getComponent(this.ctx, name); }
-  async updateComponent(...a: Parameters<Backend['updateComponent']>) { return updateComponent(this.ctx, ...a); }
-  async componentHistory(...a: Parameters<Backend['componentHistory']>) { return componentHistory(this.ctx, ...a); }
+  async listComponents(...a: Parameters<Backend['listComponents']>) { return (await import('./components.js')).listComponents(this.ctx, ...a); }
+  async getComponent(name: string) { return (await import('./components.js')).getComponent(this.ctx, name); }
+  async updateComponent(...a: Parameters<Backend['updateComponent']>) { return (await import('./components.js')).updateComponent(this.ctx, ...a); }
+  async componentHistory(...a: Parameters<Backend['componentHistory']>) { return (await import('./components.js')).componentHistory(this.ctx, ...a); }
 
-  async applyStaged(...a: Parameters<Backend['applyStaged']>) { return applyStagedByNames(this.ctx, ...a); }
+  async applyStaged(...a: Parameters<Backend['applyStaged']>) { return (await import('./apply-staged.js')).applyStagedByNames(this.ctx, ...a); }
 
-  async createToken(...a: Parameters<Backend['createToken']>) { return createToken(this.ctx, ...a); }
-  async listTokens() { return listTokens(this.ctx); }
-  async revokeToken(id: string) { return revokeToken(this.ctx, id); }
+  async createToken(...a: Parameters<Backend['createToken']>) { return (await import('./tokens.js')).createToken(this.ctx, ...a); }
+  async listTokens() { return (await import('./tokens.js')).listTokens(this.ctx); }
+  async revokeToken(id: string) { return (await import('./tokens.js')).revokeToken(this.ctx, id); }
 
-  async getOptions() { return getOptions(this.ctx); }
-  async updateOptions(patch: Record<string, unknown>) { return updateOptions(this.ctx, patch); }
+  async getOptions() { return (await import('./options.js')).getOptions(this.ctx); }
+  async updateOptions(patch: Record<string, unknown>) { return (await import('./options.js')).updateOptions(this.ctx, patch); }
 
   private s3Client: Promise<S3Client> | undefined;
 

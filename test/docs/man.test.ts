@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../../src/cli/program.js';
 import { createDeps } from '../../src/cli/context.js';
 import { createTestIo } from '../../src/cli/io.js';
 import { roffCode, walkCommands } from '../../src/cli/man-page.js';

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { CliDeps } from './context.js';
+import { baseProgram, finishProgram } from './program-base.js';
+import { register as registerApplyStaged } from './commands/apply-staged.js';
+import { register as registerComponent } from './commands/component.js';
+import { register as registerInventory } from './commands/inventory.js';
+import { register as registerOptions } from './commands/options.js';
+import { register as registerSession } from './commands/session.js';
+import { register as registerTemplate } from './commands/sessiontemplate.js';
+import { register as registerDemo } from './commands/demo.js';
+import { register as registerSim } from './commands/sim.js';
+import { register as registerToken } from './commands/token.js';
+import { register as registerImage } from './commands/image.js';
+import { register as registerRollback } from './commands/rollback.js';
+import { register as registerSlurm } from './commands/slurm.js';
+
+/** Every command: what --help, the man pages and every command but apply-staged use. */
+export function buildProgram(deps: CliDeps): Command {
+  const program = baseProgram(deps);
+  registerInventory(program, deps);
+  registerTemplate(program, deps);
+  registerSession(program, deps);
+  registerComponent(program, deps);
+  registerApplyStaged(program, deps);
+  registerOptions(program, deps);
+  registerDemo(program, deps);
+  registerRollback(program, deps);
+  registerToken(program, deps);
+  registerImage(program, deps);
+  registerSlurm(program, deps);
+  registerSim(program, deps);
+
+  return finishProgram(program, deps);
+}
