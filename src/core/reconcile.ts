@@ -166,7 +166,10 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
         return fail(`${why} within ${o.max_boot_wait_time} s after power-on, ${stats.power_on_attempts} attempt(s)`);
       }
       // Power-cycle and try again: the stored attempts count carries over.
-      return { ...powerOffAfterBootTimeout(), component: { ...powerOffAfterBootTimeout().component, error: why } };
+      const cycle = act({ kind: 'power_off', mode: 'forceful' }, 'powering_off', 'powering_off_forcefully', {
+        power_off_forceful_attempts: stats.power_off_forceful_attempts + 1,
+      });
+      return { ...cycle, component: { ...cycle.component, error: why } };
     }
     // Still off: the On may not have taken (or was ignored during a transition).
     const deadline = Date.parse(c.last_action.last_updated!) + o.max_power_on_wait_time * 1000;
@@ -190,10 +193,4 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
     return { step: { kind: 'set_boot_params' }, component: { ...c, status: { ...c.status, phase: 'powering_on', status_override: '' } } };
   }
   return powerOn();
-
-  function powerOffAfterBootTimeout(): Decision {
-    return act({ kind: 'power_off', mode: 'forceful' }, 'powering_off', 'powering_off_forcefully', {
-      power_off_forceful_attempts: stats.power_off_forceful_attempts + 1,
-    });
-  }
 }
