@@ -14,6 +14,18 @@ interface Layer {
   session_name: string;
 }
 
+/** A state layer as a PATCH gives it (state or state_append), with CFS's defaults. */
+function stateLayer(l: Record<string, unknown>): Layer {
+  return {
+    clone_url: String(l.clone_url ?? ''),
+    playbook: String(l.playbook ?? ''),
+    commit: String(l.commit ?? ''),
+    status: l.status === 'failed' || l.status === 'skipped' ? l.status : 'applied',
+    last_updated: new Date().toISOString(),
+    session_name: String(l.session_name ?? ''),
+  };
+}
+
 interface CfsComponent {
   id: string;
   desired_config: string;
@@ -169,26 +181,11 @@ export class Cfs {
       restart = true;
     }
     if (Array.isArray(patch.state)) {
-      c.state = patch.state.filter(isRecord).map((l) => ({
-        clone_url: String(l.clone_url ?? ''),
-        playbook: String(l.playbook ?? ''),
-        commit: String(l.commit ?? ''),
-        status: l.status === 'failed' || l.status === 'skipped' ? l.status : 'applied',
-        last_updated: new Date().toISOString(),
-        session_name: String(l.session_name ?? ''),
-      }));
+      c.state = patch.state.filter(isRecord).map(stateLayer);
       restart = true;
     }
     if (isRecord(patch.state_append)) {
-      const l = patch.state_append;
-      c.state.push({
-        clone_url: String(l.clone_url ?? ''),
-        playbook: String(l.playbook ?? ''),
-        commit: String(l.commit ?? ''),
-        status: l.status === 'failed' || l.status === 'skipped' ? l.status : 'applied',
-        last_updated: new Date().toISOString(),
-        session_name: String(l.session_name ?? ''),
-      });
+      c.state.push(stateLayer(patch.state_append));
     }
     if (isRecord(patch.tags)) {
       for (const [k, v] of Object.entries(patch.tags)) {

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MockAgent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { caught } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { caught, mockRegistry } from './helpers.js';
 import { BssClient } from '../../src/integrations/bss.js';
 
 const TOKEN = 'eyJhbGciOi.secret-bearer-token';
@@ -10,13 +9,10 @@ const ORIGIN = 'https://api-gw-service-nmn.local';
 const JSONH = { headers: { 'content-type': 'application/json' } };
 const PROBLEM = { headers: { 'content-type': 'application/problem+json' } };
 
-let agents: MockAgent[] = [];
-let clients: BssClient[] = [];
+const mocks = mockRegistry();
 
 function setup(over: { token?: string; url?: string; retry?: { attempts: number }; timeoutMs?: number } = {}) {
-  const agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
-  agents.push(agent);
+  const agent = mocks.agent();
   const client = new BssClient({
     url: over.url ?? `${ORIGIN}/apis/bss`,
     dispatcher: agent,
@@ -24,19 +20,10 @@ function setup(over: { token?: string; url?: string; retry?: { attempts: number 
     ...('token' in over ? (over.token === undefined ? {} : { token: over.token }) : { token: TOKEN }),
     ...(over.timeoutMs ? { timeoutMs: over.timeoutMs } : {}),
   });
-  clients.push(client);
+  mocks.track(client);
   return { pool: agent.get(ORIGIN), client, calls: () => agent.getCallHistory()?.calls() ?? [] };
 }
 
-afterEach(async () => {
-  for (const c of clients) await c.close();
-  for (const a of agents) {
-    a.assertNoPendingInterceptors();
-    await a.close();
-  }
-  agents = [];
-  clients = [];
-});
 
 
 const params = { hosts: ['x1000c0s0b0n0', 'x1000c0s0b0n1'], kernel: 's3://boot-images/abc/kernel', initrd: 's3://boot-images/abc/initrd', params: 'console=ttyS0 root=craycps-s3' };
@@ -134,12 +121,10 @@ describe('BssClient against a MockAgent', () => {
   });
 
   it('a token function is asked before each request', async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
-    agents.push(agent);
+    const agent = mocks.agent({});
     let n = 0;
     const client = new BssClient({ url: ORIGIN, dispatcher: agent, token: () => `tok-${++n}` });
-    clients.push(client);
+    mocks.track(client);
     const pool = agent.get(ORIGIN);
     pool.intercept({ path: '/boot/v1/service/status', method: 'GET', headers: { authorization: 'Bearer tok-1' } }).reply(200, '{}');
     pool.intercept({ path: '/boot/v1/service/status', method: 'GET', headers: { authorization: 'Bearer tok-2' } }).reply(200, '{}');

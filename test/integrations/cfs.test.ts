@@ -1,35 +1,22 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MockAgent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { caught } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { caught, mockRegistry } from './helpers.js';
 import { CfsClient } from '../../src/integrations/cfs.js';
 
 const TOKEN = 'cfs-bearer-secret-token';
 const ORIGIN = 'http://127.0.0.1:7001';
 const JSONH = { headers: { 'content-type': 'application/json' } };
 
-let agents: MockAgent[] = [];
-let clients: CfsClient[] = [];
+const mocks = mockRegistry();
 
 function setup(url = ORIGIN) {
-  const agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
-  agents.push(agent);
+  const agent = mocks.agent();
   const client = new CfsClient({ url, dispatcher: agent, token: TOKEN, retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 10, factor: 2 } });
-  clients.push(client);
+  mocks.track(client);
   return { pool: agent.get(new URL(url).origin), client, calls: () => agent.getCallHistory()?.calls() ?? [] };
 }
 
-afterEach(async () => {
-  for (const c of clients) await c.close();
-  for (const a of agents) {
-    a.assertNoPendingInterceptors();
-    await a.close();
-  }
-  agents = [];
-  clients = [];
-});
 
 
 const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `x${3000 + Math.floor((i + from) / 64)}c0s${(i + from) % 64}b0n0`);

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MockAgent, type Interceptable } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { caught } from './helpers.js';
+import type { Interceptable } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { caught, mockRegistry } from './helpers.js';
 import { IntegrationError } from '../../src/integrations/errors.js';
 import { RedfishClient, bmcBase, type BmcTarget } from '../../src/integrations/redfish.js';
 
@@ -18,13 +18,10 @@ const target = (over: Partial<BmcTarget> = {}): BmcTarget => ({
   ...over,
 });
 
-let agents: MockAgent[] = [];
-let clients: RedfishClient[] = [];
+const mocks = mockRegistry();
 
 function setup(opts: { retry?: Partial<{ attempts: number; minDelayMs: number; maxDelayMs: number; factor: number }>; timeoutMs?: number } = {}) {
-  const agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
-  agents.push(agent);
+  const agent = mocks.agent();
   const lookups: Array<[string | null | undefined, string]> = [];
   const client = new RedfishClient({
     credentials: (ref, bmc) => {
@@ -35,20 +32,11 @@ function setup(opts: { retry?: Partial<{ attempts: number; minDelayMs: number; m
     retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 20, factor: 2, ...(opts.retry ?? {}) },
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
-  clients.push(client);
+  mocks.track(client);
   const calls = () => agent.getCallHistory()?.calls() ?? [];
   return { agent, client, lookups, calls };
 }
 
-afterEach(async () => {
-  for (const c of clients) await c.close();
-  for (const a of agents) {
-    a.assertNoPendingInterceptors();
-    await a.close();
-  }
-  agents = [];
-  clients = [];
-});
 
 /** HPE Cray EX style: no SessionService, reset types in a ResetActionInfo resource. */
 function crayBmc(pool: Interceptable, prefix = '', node = 'Node0', power = 'On') {
