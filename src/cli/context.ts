@@ -88,9 +88,19 @@ export function remoteSettingsOf(cmd: Command, env: NodeJS.ProcessEnv = activeEn
   return resolveTarget(o, env, () => loadCliConfig(env));
 }
 
+/** -o, else BOSCTL_OUTPUT, else output: in the configuration file, else table. */
 function outputOf(cmd: Command, o: Record<string, unknown>, env: NodeJS.ProcessEnv): OutputFormat {
   const source = cmd.getOptionValueSourceWithGlobals('output');
   if (source === 'default' || source === undefined) {
+    const fromEnv = nonEmpty(env.BOSCTL_OUTPUT);
+    if (fromEnv !== undefined) {
+      try {
+        return parseOutputFormat(fromEnv.trim());
+      } catch (e) {
+        if (isBosError(e)) throw bosError(e.code, `BOSCTL_OUTPUT: ${e.message}`);
+        throw e;
+      }
+    }
     const config = loadCliConfig(env);
     if (config.output !== undefined) {
       try {

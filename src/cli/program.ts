@@ -13,6 +13,7 @@ import { register as registerToken } from './commands/token.js';
 import { register as registerImage } from './commands/image.js';
 import { register as registerRollback } from './commands/rollback.js';
 import { register as registerSlurm } from './commands/slurm.js';
+import { register as registerDoctor } from './commands/doctor.js';
 
 /** Every command: what --help, the man pages and every command but apply-staged use. */
 export function buildProgram(deps: CliDeps): Command {
@@ -28,6 +29,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerToken(program, deps);
   registerImage(program, deps);
   registerSlurm(program, deps);
+  registerDoctor(program, deps);
   registerSim(program, deps);
 
   return finishProgram(program, deps);

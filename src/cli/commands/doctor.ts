@@ -1,0 +1,83 @@
+import { Command, Option } from 'commander';
+import { bosError } from '../../core/errors.js';
+import type { DoctorReport } from '../../doctor/index.js';
+import { configPath as cliConfigPath } from '../config-file.js';
+import { globalsOf, remoteSettingsOf, type CliDeps } from '../context.js';
+import { CommandFailed } from '../exit.js';
+import type { Io } from '../io.js';
+import { printData, renderTable } from '../output/format.js';
+
+const DEFAULT_CONFIG = '/etc/bosd/bosd.yaml';
+
+interface DoctorFlags {
+  config: string;
+  bmcSample: number;
+  timeout: number;
+}
+
+function bmcCount(v: string): number {
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || n > 1000) throw bosError('BOS_VALUE_INVALID', `invalid --bmc-sample "${v}": expected a whole number of BMCs from 0 to 1000`);
+  return n;
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 600) throw bosError('BOS_VALUE_INVALID', `invalid --timeout "${v}": expected seconds, more than 0 and at most 600 (e.g. 5 or 0.5)`);
+  return n;
+}
+
+export function register(program: Command, deps: CliDeps): void {
+  program.command('doctor')
+    .description('check the installation: database, bosd, BSS, CFS and a sample of BMCs; print what failed and how to fix it')
+    .addOption(new Option('--config <file>', 'bosd\'s configuration file, for the BSS and CFS URLs, the credentials file and the CA bundle').default(DEFAULT_CONFIG))
+    .addOption(new Option('--bmc-sample <n>', 'how many BMCs to check, spread over the chassis (0: none)').argParser(bmcCount).default(5))
+    .addOption(new Option('--timeout <seconds>', 'time-out of each check: a peer that does not answer in time fails').argParser(seconds).default(5))
+    .addHelpText('after', `
+Checks: config (bosd.yaml reads and is valid), credentials (the Redfish credentials file
+is owner-only and well formed), database (opens, schema current, quick_check, WAL, not
+readable by others), daemon (bosd's API answers: version, health, the token), bss and cfs
+(answer at their URLs), and per sampled BMC: tcp, certificate (expired, not yet valid,
+untrusted by ca_bundle, expiring within 30 days), redfish (service root) and credentials
+(a Systems resource read with them). Nothing is changed; no password or token is printed.
+
+Exit codes: 0 when no check failed (warnings allowed), 1 when any failed, 2 bad input.
+
+Examples:
+  bosctl doctor
+  bosctl doctor --config /etc/bosd/bosd.yaml --bmc-sample 20 --timeout 3
+  bosctl doctor -o json`)
+    .action(async (flags: DoctorFlags, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const remote = remoteSettingsOf(cmd, deps.env);
+      const serverSource = cmd.getOptionValueSourceWithGlobals('server') === 'cli' ? '--server'
+        : deps.env.BOSCTL_SERVER?.trim() ? 'BOSCTL_SERVER' : `server: in ${cliConfigPath(deps.env)}`;
+      const { runDoctor } = await import('../../doctor/index.js');
+      const report = await runDoctor({
+        configPath: flags.config,
+        configExplicit: cmd.getOptionValueSource('config') === 'cli',
+        ...(g.db !== undefined ? { db: g.db } : {}),
+        ...(remote ? { remote: { ...remote, source: serverSource } } : {}),
+        bmcSample: flags.bmcSample,
+        timeoutMs: Math.round(flags.timeout * 1000),
+        now: deps.now(),
+        env: deps.env,
+      });
+      if (g.output === 'json' || g.output === 'yaml') await printData(deps.io, g.output, report);
+      else if (g.output === 'name') for (const c of report.checks) deps.io.out(`${c.check}\n`);
+      else await printTable(deps.io, report, g.output === 'wide', g.headers);
+      const { fail, warn } = report.summary;
+      if (fail > 0) throw new CommandFailed(`${fail} of ${report.checks.length} checks failed${warn ? `, ${warn} warned` : ''}`);
+    });
+}
+
+async function printTable(io: Io, report: DoctorReport, wide: boolean, headers: boolean): Promise<void> {
+  const p = await io.paint();
+  const paint = { pass: p.green, warn: p.yellow, fail: p.red, skip: p.dim };
+  const rows: string[][] = [];
+  for (const c of report.checks) {
+    rows.push([c.check, paint[c.status](c.status), c.detail, c.fix ?? '']);
+    if (wide) for (const s of c.steps ?? []) rows.push([`  ${s.step}`, paint[s.status](s.status), s.detail, s.fix ?? '']);
+  }
+  io.out(renderTable(headers ? [['CHECK', 'STATUS', 'DETAIL', 'FIX'].map((h) => p.bold(h)), ...rows] : rows));
+}

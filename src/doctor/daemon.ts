@@ -1,0 +1,110 @@
+/**
+ * The daemon check: bosd's API answers at the server bosctl would use (--server,
+ * BOSCTL_SERVER, server: in the config file) or else where bosd.yaml says it listens, its
+ * version and health, and whether the configured token is accepted. The token itself is
+ * never shown.
+ */
+import { DEFAULT_TRANSPORT, exchange, type TransportOptions } from '../client/http.js';
+import { parseServerUrl, type Endpoint } from '../client/endpoint.js';
+import { isBosError } from '../core/errors.js';
+import { VERSION } from '../version.js';
+import { messageOf, type CheckResult } from './types.js';
+
+const CHECK = 'daemon';
+
+/** How the daemon is reached: the URL, and whether it was configured or guessed. */
+export interface DaemonTarget {
+  server: string;
+  /** The secret itself (BOSCTL_TOKEN), or a file holding it. */
+  token?: string;
+  tokenFile?: string;
+  caBundle?: string;
+  /** Where the URL came from, for the message (e.g. "--server", "socket: in /etc/bosd/bosd.yaml"). */
+  source: string;
+}
+
+export async function checkDaemon(target: DaemonTarget, timeoutMs: number): Promise<CheckResult> {
+  let ep: Endpoint;
+  try {
+    ep = parseServerUrl(target.server);
+  } catch (e) {
+    return { check: CHECK, status: 'fail', detail: messageOf(e), fix: isBosError(e) ? e.hint : 'give --server URL' };
+  }
+  const transport: TransportOptions = { ...DEFAULT_TRANSPORT, attempts: 1, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs };
+  if (ep.scheme === 'https' && target.caBundle) {
+    const { readFileSync } = await import('node:fs');
+    try {
+      transport.ca = readFileSync(target.caBundle);
+    } catch (e) {
+      return { check: CHECK, status: 'fail', detail: `cannot read CA bundle ${target.caBundle}: ${(e as NodeJS.ErrnoException).code ?? messageOf(e)}`, fix: 'give a readable PEM file with --ca-bundle' };
+    }
+  }
+  let version: string;
+  try {
+    const res = await exchange(ep, 'GET', '/v2/version', { headers: { Accept: 'application/json' }, retry: 'safe', transport });
+    version = versionOf(res.status, res.body);
+  } catch (e) {
+    return { check: CHECK, status: 'fail', detail: `${messageOf(e)} (from ${target.source})`, fix: unreachableFix(ep, e) };
+  }
+  const at = `bosd ${version} at ${ep.display}`;
+  try {
+    const health = await exchange(ep, 'GET', '/v2/healthz', { headers: { Accept: 'application/json' }, retry: 'safe', transport });
+    if (health.status !== 200) {
+      return { check: CHECK, status: 'fail', detail: `${at} answers, but its health check answered ${health.status}`, fix: 'read bosd\'s log: journalctl -u bosd' };
+    }
+  } catch (e) {
+    return { check: CHECK, status: 'fail', detail: `${at}: health check: ${messageOf(e)}`, fix: 'read bosd\'s log: journalctl -u bosd' };
+  }
+  const auth = await authNote(ep, target, transport);
+  if (auth.status !== 'pass') return { check: CHECK, status: auth.status, detail: `${at}; ${auth.detail}`, ...(auth.fix ? { fix: auth.fix } : {}) };
+  if (version !== VERSION) {
+    return { check: CHECK, status: 'warn', detail: `${at}; ${auth.detail}; this bosctl is ${VERSION}`, fix: 'install the same version of bosctl as bosd runs' };
+  }
+  return { check: CHECK, status: 'pass', detail: `${at}; ${auth.detail}` };
+}
+
+function versionOf(status: number, body: string): string {
+  if (status !== 200) throw new Error(`GET /v2/version answered ${status}: is this bosd's API?`);
+  let v: { major?: unknown; minor?: unknown; patch?: unknown };
+  try {
+    v = JSON.parse(body) as typeof v;
+  } catch {
+    throw new Error('GET /v2/version answered with a body that is not JSON: is this bosd\'s API?');
+  }
+  return [v.major, v.minor, v.patch].map((p) => String(p ?? '?')).join('.');
+}
+
+function unreachableFix(ep: Endpoint, e: unknown): string {
+  const hint = isBosError(e) ? e.hint : '';
+  if (/EACCES|may connect/.test(hint)) return hint;
+  if (/CA that signed/.test(hint)) return hint;
+  if (ep.scheme === 'unix') return `start bosd (systemctl enable --now bosd) or give --server URL; bosd creates ${ep.socketPath} when socket: is set`;
+  return 'start bosd (systemctl enable --now bosd), or give the right --server URL';
+}
+
+/** Whether the configured token is accepted (a call that needs one: GET /v2/options). */
+async function authNote(ep: Endpoint, target: DaemonTarget, transport: TransportOptions): Promise<{ status: 'pass' | 'warn' | 'fail'; detail: string; fix?: string }> {
+  if (ep.scheme === 'unix') return { status: 'pass', detail: 'through the unix socket (no token needed)' };
+  if (target.token === undefined && target.tokenFile === undefined) {
+    return { status: 'pass', detail: 'no token configured (only version and health need none)' };
+  }
+  const { RemoteBackend } = await import('../client/remote-backend.js');
+  const backend = new RemoteBackend({
+    server: target.server, transport,
+    ...(target.token !== undefined ? { token: target.token } : {}),
+    ...(target.tokenFile !== undefined ? { tokenFile: target.tokenFile } : {}),
+    ...(target.caBundle !== undefined ? { caBundle: target.caBundle } : {}),
+  });
+  try {
+    await backend.getOptions();
+    return { status: 'pass', detail: 'token accepted' };
+  } catch (e) {
+    if (isBosError(e) && e.code === 'BOS_FORBIDDEN') return { status: 'pass', detail: 'token accepted (its role may not read options)' };
+    if (isBosError(e) && e.code === 'BOS_UNAUTHORIZED') {
+      return { status: 'fail', detail: 'the token was refused (401)', fix: 'create a new one with "bosctl token create" on the admin node and put it in the token file' };
+    }
+    return { status: 'fail', detail: `token check: ${messageOf(e)}`, fix: isBosError(e) ? e.hint : 'check the token file' };
+  } finally {
+    backend.close();
+  }
+}
