@@ -11,6 +11,7 @@
 //                       [--cpu-prof DIR]   (bosd runs with node --cpu-prof; profiles kept in DIR)
 //                       [--bosd-node-args "--max-old-space-size=100 ..."]   (diagnosis)
 //                       [--keep-log DIR]   (bosd's log and database are copied to DIR)
+//                       [--bmc-keep-alive] (simulated BMCs keep connections open; by default they close each)
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,7 +33,7 @@ function argValue(name) {
 /**
  * One rollout of `nodes` nodes. Returns the measurements (no rows).
  */
-export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, keepLogDir, bosdNodeArgs = [], beforeBosd }) {
+export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, keepLogDir, bosdNodeArgs = [], beforeBosd, keepAlive = false }) {
   const dir = tempDir('bosctl-bench-scale-');
   const db = join(dir, 'bosd.db');
   const inventory = join(dir, 'inventory.json');
@@ -43,7 +44,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
   let ro;
   try {
     const t0setup = Date.now();
-    sim = await startSimProcess({ nodes, timeScale, inventory, credentialsFile });
+    sim = await startSimProcess({ nodes, timeScale, inventory, credentialsFile, args: keepAlive ? ['--bmc-keep-alive'] : [] });
     bosctlSync(db, ['inventory', 'import', inventory, '-q']);
     bosctlSync(db, ['sessiontemplate', 'create', 'compute-v2', '--file', join(root, 'examples', 'compute-v2.json'), '-q']);
     bosctlSync(db, ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--name', 'rollout', '-q']);
@@ -199,7 +200,7 @@ export function rowsFor(r, { goalOverhead }) {
   ];
 }
 
-export async function run({ quick = false, log = () => {}, sizes, timeScale, cpuProfDir, keepLogDir, bosdNodeArgs } = {}) {
+export async function run({ quick = false, log = () => {}, sizes, timeScale, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive } = {}) {
   sizes ??= quick ? [200] : [1000, 10_000];
   // ~22 s of hardware time (full); 2.2 s in quick mode.
   timeScale ??= quick ? 0.01 : 0.1;
@@ -207,7 +208,7 @@ export async function run({ quick = false, log = () => {}, sizes, timeScale, cpu
   // Where the time beyond the hardware's went, per size: notes under the table.
   rows.details = [];
   for (const nodes of sizes) {
-    const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir, bosdNodeArgs });
+    const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive });
     rows.push(...rowsFor(r, { goalOverhead: nodes >= 10_000 }));
     rows.details.push(`Rollout of ${nodes.toLocaleString('en')} nodes: apply-staged took ${r.applyMs.toFixed(0)} ms; first node settled at ${fmtS(r.firstS)}; `
       + `${r.redfishRequests} Redfish requests, ${r.bssPuts} BSS PUTs, ${r.cfsPatches} CFS PATCHes and ${r.cfsCalls - r.cfsPatches} other CFS calls; time beyond the hardware's per stretch of a node's reboot `
@@ -226,5 +227,5 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = argValue('--sizes')?.split(',').map(Number);
   const ts = argValue('--time-scale');
   await runStandalone((o) => run({ ...o, sizes, timeScale: ts ? Number(ts) : undefined, cpuProfDir: argValue('--cpu-prof'), keepLogDir: argValue('--keep-log'),
-    bosdNodeArgs: argValue('--bosd-node-args')?.split(' ').filter(Boolean) }));
+    bosdNodeArgs: argValue('--bosd-node-args')?.split(' ').filter(Boolean), keepAlive: process.argv.includes('--bmc-keep-alive') }));
 }

@@ -32,7 +32,8 @@ export async function realDrivers(config: BosdConfig, credentials: CredentialsBo
   const ca = config.caBundle ? readFileSync(config.caBundle) : undefined;
   const tls = { ca, insecureSkipTlsVerify: config.insecureSkipTlsVerify };
   return {
-    power: new RedfishClient({ credentials: (ref, bmc) => credentials.lookup(ref, bmc), timeoutMs: config.requestTimeoutMs, ...tls }),
+    // Pools beyond those of the calls in flight are closed when idle: memory follows the work.
+    power: new RedfishClient({ credentials: (ref, bmc) => credentials.lookup(ref, bmc), timeoutMs: config.requestTimeoutMs, maxOpenPools: Math.max(64, 2 * config.maxInFlight), ...tls }),
     bss: new BssClient({ url: config.bssUrl, timeoutMs: config.requestTimeoutMs, ...tls }),
     cfs: config.cfsUrl ? new CfsClient({ url: config.cfsUrl, timeoutMs: config.requestTimeoutMs, ...tls }) : null,
   };

@@ -1,5 +1,5 @@
 import { decide, isActive, sameArtifacts, type Decision, type Facts, type PowerState, type ReconcileOptions } from '../core/reconcile.js';
-import { sessionIsDone } from '../core/component.js';
+import { sessionIsDone, withStatus } from '../core/component.js';
 import type { Options } from '../core/options.js';
 import type { Actor, BootArtifacts, Component } from '../core/types.js';
 import { bmcOf, chassisOf } from '../core/xname.js';
@@ -235,7 +235,7 @@ export class Reconciler {
   }
 
   private reloadChanged(): void {
-    const { ids, lastId } = this.store.read(() => this.store.events.changedComponentsSince(this.lastEventId));
+    const { ids, lastId } = this.store.read(() => this.store.events.changedComponentsSince(this.lastEventId, ACTOR));
     this.lastEventId = lastId;
     this.refreshOptions();
     if (ids.length === 0) return;
@@ -360,6 +360,15 @@ export class Reconciler {
       if (capped) this.powerReservations.set(w.id, chassisOf(w.id));
     }
     try {
+      if (d.step.kind === 'power_off' || d.step.kind === 'power_on') {
+        // A power request's intent is stored once a Redfish slot is free, decided again then:
+        // its wait counts from the request, and a crash leaves only requests in flight in doubt.
+        await this.sem.run(async () => {
+          const now = decide(w.component, facts, this.options, this.now());
+          if (await this.persistIntent(w, now)) await this.perform(w, now, phase);
+        });
+        return;
+      }
       if (!(await this.persistIntent(w, d))) return;
       await this.perform(w, d, phase);
     } finally {
@@ -408,7 +417,8 @@ export class Reconciler {
       case 'power_on': {
         const target = this.target(w.id);
         try {
-          const r = await this.sem.run(() => (step.kind === 'power_on' ? this.drivers.power.powerOn(target) : this.drivers.power.powerOff(target, step.mode)));
+          // step() holds a Redfish slot for this call.
+          const r = await (step.kind === 'power_on' ? this.drivers.power.powerOn(target) : this.drivers.power.powerOff(target, step.mode));
           this.log.log('info', step.kind === 'power_on' ? 'power on requested' : `power off (${step.mode}) requested`, { component: w.id, reset_type: r.resetType, session: w.component.session });
           w.power = undefined;
           this.setDue(w, this.now() + Math.min(this.config.powerPollMs, 250));
@@ -511,11 +521,9 @@ export class Reconciler {
         this.store.components.setLastStable(it.id, final.desired_state);
         final = { ...final, enabled: false, error: '', status: { ...final.status, phase: '', status_override: '' } };
       }
-      if (next !== undefined || it.stable) this.store.components.put(final);
+      const rev = next !== undefined || it.stable ? this.store.components.put(final) : undefined;
       if (it.event) this.store.events.record(nowIso, 'component', it.id, it.event.action, { ...it.event.detail, session: final.session }, ACTOR);
-      if (next === undefined && !it.stable) return 'unchanged';
-      const after = this.store.components.getVersioned(it.id)!;
-      return { rev: after.rev, component: after.component };
+      return rev === undefined ? 'unchanged' : { rev, component: withStatus(final) };
     }));
   }
 
@@ -576,22 +584,21 @@ export class Reconciler {
   private sweepSessions(only?: string): void {
     const nowIso = new Date(this.now()).toISOString();
     this.store.write(() => {
-      const sessions = only ? [this.store.sessions.get(only)].filter((s) => s !== undefined) : [
-        ...this.store.sessions.list({ status: 'pending' }), ...this.store.sessions.list({ status: 'running' }),
-      ];
-      for (const s of sessions) {
-        if (s.status.status === 'complete') continue;
+      const one = only === undefined ? undefined : this.store.sessions.statusOf(only);
+      const sessions = only === undefined ? this.store.sessions.unfinished() : one ? [{ name: only, status: one }] : [];
+      for (const { name, status } of sessions) {
+        if (status.status === 'complete') continue;
         const members = [
-          ...this.store.components.list({ session: s.name, enabled: true, limit: 1 }),
-          ...this.store.components.list({ stagedSession: s.name, limit: 1 }),
+          ...this.store.components.list({ session: name, enabled: true, limit: 1 }),
+          ...this.store.components.list({ stagedSession: name, limit: 1 }),
         ];
-        if (sessionIsDone(s.name, members)) {
-          this.store.sessions.put({ ...s, status: { ...s.status, status: 'complete', end_time: nowIso } });
-          this.store.events.record(nowIso, 'session', s.name, 'complete', {}, ACTOR);
-          this.log.log('info', 'session complete', { session: s.name });
-        } else if (s.status.status === 'pending') {
-          this.store.sessions.put({ ...s, status: { ...s.status, status: 'running' } });
-          this.store.events.record(nowIso, 'session', s.name, 'running', {}, ACTOR);
+        if (sessionIsDone(name, members)) {
+          this.store.sessions.setStatus(name, { ...status, status: 'complete', end_time: nowIso });
+          this.store.events.record(nowIso, 'session', name, 'complete', {}, ACTOR);
+          this.log.log('info', 'session complete', { session: name });
+        } else if (status.status === 'pending') {
+          this.store.sessions.setStatus(name, { ...status, status: 'running' });
+          this.store.events.record(nowIso, 'session', name, 'running', {}, ACTOR);
         }
       }
     });

@@ -53,6 +53,11 @@ export interface RedfishClientOptions {
   dispatcherFor?(origin: string): Dispatcher;
   /** Sockets per BMC (default 2). */
   connectionsPerBmc?: number;
+  /**
+   * Pools kept open at most (default 512); the least recently used idle ones are closed
+   * beyond it, so memory follows the work in flight, not the size of the fleet.
+   */
+  maxOpenPools?: number;
   /** A number sets connect, headers and body timeouts alike (default 10 s each). */
   timeoutMs?: TimeoutOption;
   ca?: string | Buffer;
@@ -88,8 +93,11 @@ interface Bmc {
   base: URL;
   /** base's path ('' when the BMC is at the origin's root). */
   prefix: string;
-  dispatcher: Dispatcher;
+  /** Given by the caller (never closed by us), or our pool while open. */
+  dispatcher?: Dispatcher;
   owned: boolean;
+  /** Requests in flight on it: a pool in use is never closed. */
+  active: number;
   sessionsUrl?: Promise<URL | null>;
   auth?: Promise<Auth>;
   session?: Extract<Auth, { kind: 'session' }>;
@@ -108,6 +116,9 @@ export class RedfishClient {
   private readonly retry: RetryPolicy;
   private readonly connections: number;
   private readonly bmcs = new Map<string, Bmc>();
+  /** BMCs whose own pool is open, least recently used first. */
+  private readonly openPools = new Map<Bmc, true>();
+  private readonly maxOpenPools: number;
   private closed = false;
 
   constructor(opts: RedfishClientOptions) {
@@ -115,6 +126,7 @@ export class RedfishClient {
     this.timeouts = resolveTimeouts(opts.timeoutMs);
     this.retry = resolveRetry(opts.retry);
     this.connections = opts.connectionsPerBmc ?? 2;
+    this.maxOpenPools = opts.maxOpenPools ?? 512;
     if (!Number.isInteger(this.connections) || this.connections < 1) throw new RangeError(`connectionsPerBmc must be an integer >= 1, got ${this.connections}`);
     if (opts.insecureSkipTlsVerify === true) {
       const msg = 'Redfish: TLS certificate verification of BMCs is disabled (insecureSkipTlsVerify)';
@@ -174,6 +186,11 @@ export class RedfishClient {
     bmc.reset.clear();
   }
 
+  /** How many of this client's own pools are open now. */
+  get openPoolCount(): number {
+    return this.openPools.size;
+  }
+
   /** Logs out of sessions (best effort, briefly) and closes every pool this client built. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -183,8 +200,9 @@ export class RedfishClient {
       const sessions = all.filter((b) => b.session?.location);
       await eachLimited(sessions, 64, (b) => this.logout(b));
     }
-    await Promise.all(all.filter((b) => b.owned).map((b) => b.dispatcher.close().catch(() => undefined)));
+    await Promise.all(all.filter((b) => b.owned && b.dispatcher).map((b) => b.dispatcher!.close().catch(() => undefined)));
     this.bmcs.clear();
+    this.openPools.clear();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -228,8 +246,9 @@ export class RedfishClient {
       bmc = {
         base,
         prefix: base.pathname === '/' ? '' : base.pathname,
-        dispatcher: given ?? createPool(base.origin, { connections: this.connections, timeouts: this.timeouts, tls: this.opts, keepAliveTimeoutMs: 2_000 }),
+        dispatcher: given,
         owned: given === undefined,
+        active: 0,
         systems: new Map(),
         reset: new Map(),
         secrets: new Set(),
@@ -237,6 +256,35 @@ export class RedfishClient {
       this.bmcs.set(base.href, bmc);
     }
     return bmc;
+  }
+
+  /** The BMC's dispatcher, opening its pool if needed; closes idle pools beyond the bound. */
+  private dispatcherOf(bmc: Bmc): Dispatcher {
+    if (!bmc.owned) return bmc.dispatcher!;
+    this.openPools.delete(bmc);
+    this.openPools.set(bmc, true);
+    bmc.dispatcher ??= createPool(bmc.base.origin, { connections: this.connections, timeouts: this.timeouts, tls: this.opts, keepAliveTimeoutMs: 2_000 });
+    if (this.openPools.size > this.maxOpenPools) {
+      for (const old of this.openPools.keys()) {
+        if (this.openPools.size <= this.maxOpenPools) break;
+        if (old.active > 0 || old === bmc) continue;
+        this.openPools.delete(old);
+        const pool = old.dispatcher;
+        old.dispatcher = undefined;
+        pool?.close().catch(() => undefined);
+      }
+    }
+    return bmc.dispatcher;
+  }
+
+  /** Runs a request on the BMC's dispatcher, counted so its pool stays open meanwhile. */
+  private async onPool<T>(bmc: Bmc, fn: (d: Dispatcher) => Promise<T>): Promise<T> {
+    bmc.active++;
+    try {
+      return await fn(this.dispatcherOf(bmc));
+    } finally {
+      bmc.active--;
+    }
   }
 
   private peer(t: BmcTarget, bmc: Bmc): Peer {
@@ -251,7 +299,7 @@ export class RedfishClient {
   }
 
   private exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts): Promise<HttpResponse> {
-    return exchange(this.peer(t, bmc), req, { dispatcher: bmc.dispatcher, timeouts, retry, isClosed: () => this.closed });
+    return this.onPool(bmc, (dispatcher) => exchange(this.peer(t, bmc), req, { dispatcher, timeouts, retry, isClosed: () => this.closed }));
   }
 
   /** An authenticated request; a session rejected with 401 is renewed once. */
@@ -430,15 +478,16 @@ export class RedfishClient {
 
   private async logout(bmc: Bmc): Promise<void> {
     const session = bmc.session;
-    if (!session?.location) return;
+    const location = session?.location;
+    if (!session || !location) return;
     const peer: Peer = { service: 'redfish', label: 'BMC', secrets: () => bmc.secrets };
     const quick = Math.min(2_000, this.timeouts.headersMs);
     try {
-      await exchange(
+      await this.onPool(bmc, (dispatcher) => exchange(
         peer,
-        { method: 'DELETE', url: session.location, headers: { 'x-auth-token': session.token } },
-        { dispatcher: bmc.dispatcher, timeouts: { connectMs: quick, headersMs: quick, bodyMs: quick }, retry: NO_RETRY },
-      );
+        { method: 'DELETE', url: location, headers: { 'x-auth-token': session.token } },
+        { dispatcher, timeouts: { connectMs: quick, headersMs: quick, bodyMs: quick }, retry: NO_RETRY },
+      ));
     } catch {
       // best effort: the BMC expires the session on its own
     }

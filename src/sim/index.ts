@@ -86,7 +86,7 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   fleet.applyInitialFaults(opts.faults ?? [], opts.seed ?? 1);
   const bss = new Bss(fleet);
   const cfs = new Cfs(fleet, scheduler);
-  const redfish = new Redfish(fleet, credentials);
+  const redfish = new Redfish(fleet, credentials, opts.bmcKeepAlive === true);
   const booter = new Booter(fleet, scheduler, opts.onBoot, {
     initialMs: opts.reportRetry?.initialMs ?? 200,
     maxMs: opts.reportRetry?.maxMs ?? 5000,

@@ -38,6 +38,7 @@ export class Redfish {
   constructor(
     private readonly fleet: Fleet,
     private readonly credentials: { username: string; password: string },
+    private readonly keepAlive = false,
   ) {}
 
   /** One listener for all BMCs: /bmc/<bmc-xname>/redfish/v1/... */
@@ -75,7 +76,7 @@ export class Redfish {
     const p = bmc.prefix;
     const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent); // ['redfish','v1',...]
-    if (bmc.profile === 'cray-ex') res.setHeader('Connection', 'close');
+    if (bmc.profile === 'cray-ex' && !this.keepAlive) res.setHeader('Connection', 'close');
 
     // A request aimed at one system answers to that node's faults; anything else to the BMC's.
     const node = seg[0] === 'redfish' && seg[1] === 'v1' && seg[2] === 'Systems' && seg[3] ? bmc.systems.get(seg[3]) : undefined;

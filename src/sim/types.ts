@@ -74,6 +74,8 @@ export interface SimOptions {
   faults?: FaultSpec[];
   credentials?: { username: string; password: string };
   bmcMode?: 'shared' | 'per-port';
+  /** Cray EX BMCs close every connection (default); true keeps them open as most BMCs do. */
+  bmcKeepAlive?: boolean;
   bosUrl?: string;
   bosToken?: string;
   initialPower?: 'On' | 'Off';

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { Component } from '../core/types.js';
 import { withStatus, zeroEventStats } from '../core/component.js';
 
@@ -77,7 +77,8 @@ export class ComponentStore {
       ON CONFLICT(id) DO UPDATE SET rev = rev + 1, enabled = excluded.enabled, phase = excluded.phase, status_override = excluded.status_override,
         session = excluded.session, staged_session = excluded.staged_session, error = excluded.error, retry_policy = excluded.retry_policy,
         actual_state = excluded.actual_state, desired_state = excluded.desired_state, staged_state = excluded.staged_state,
-        last_action = excluded.last_action, event_stats = excluded.event_stats`);
+        last_action = excluded.last_action, event_stats = excluded.event_stats
+      RETURNING rev`);
     this.deleteStmt = db.prepare<[string]>('DELETE FROM components WHERE id = ?');
   }
 
@@ -86,8 +87,9 @@ export class ComponentStore {
     return r ? fromRow(r) : undefined;
   }
 
-  put(c: Component): void {
-    this.upsertStmt.run(toParams(c));
+  /** Stores the component; returns its new revision. */
+  put(c: Component): number {
+    return (this.upsertStmt.get(toParams(c)) as { rev: number }).rev;
   }
 
   /** The component and its revision, which every put increments. */
@@ -98,7 +100,7 @@ export class ComponentStore {
 
   /** Active components with their revisions, for the daemon's start. */
   activeVersioned(): Array<{ component: Component; rev: number }> {
-    return this.db.prepare<[], Row>("SELECT * FROM components WHERE enabled = 1 AND status_override <> 'failed' ORDER BY id").all()
+    return prepared<[], Row>(this.db, "SELECT * FROM components WHERE enabled = 1 AND status_override <> 'failed' ORDER BY id").all()
       .map((r) => ({ component: fromRow(r), rev: r.rev }));
   }
 
@@ -120,7 +122,7 @@ export class ComponentStore {
     if (q.enabled !== undefined) { where.push('enabled = ?'); params.push(q.enabled ? 1 : 0); }
     if (q.startAfterId !== undefined) { where.push('id > ?'); params.push(q.startAfterId); }
     const sql = `SELECT * FROM components${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${q.limit ? ` LIMIT ${Math.floor(q.limit)}` : ''}`;
-    return (this.db.prepare<unknown[], Row>(sql).all(...params)).map(fromRow);
+    return (prepared<unknown[], Row>(this.db, sql).all(...params)).map(fromRow);
   }
 
   /** The state a node was last stable on (kept beside the BOS fields, for rollback). */
@@ -129,20 +131,20 @@ export class ComponentStore {
     const prev = this.lastStable(id);
     const same = JSON.stringify(prev?.boot_artifacts ?? null) === JSON.stringify(state.boot_artifacts ?? null) && (prev?.configuration ?? '') === (state.configuration ?? '');
     if (same) return;
-    this.db.prepare('UPDATE components SET previous_stable_state = last_stable_state, last_stable_state = ? WHERE id = ?').run(JSON.stringify(state), id);
+    prepared(this.db, 'UPDATE components SET previous_stable_state = last_stable_state, last_stable_state = ? WHERE id = ?').run(JSON.stringify(state), id);
   }
 
   previousStable(id: string): Component['desired_state'] | undefined {
-    const r = this.db.prepare<[string], { s: string }>('SELECT previous_stable_state AS s FROM components WHERE id = ?').get(id);
+    const r = prepared<[string], { s: string }>(this.db, 'SELECT previous_stable_state AS s FROM components WHERE id = ?').get(id);
     return r ? JSON.parse(r.s) : undefined;
   }
 
   lastStable(id: string): Component['desired_state'] | undefined {
-    const r = this.db.prepare<[string], { s: string }>('SELECT last_stable_state AS s FROM components WHERE id = ?').get(id);
+    const r = prepared<[string], { s: string }>(this.db, 'SELECT last_stable_state AS s FROM components WHERE id = ?').get(id);
     return r ? JSON.parse(r.s) : undefined;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM components').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM components').get() as { n: number }).n;
   }
 }

@@ -6,6 +6,22 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 export type Db = Database.Database;
 
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** The statement for `sql`, prepared once per connection (preparing costs more than running). */
+export function prepared<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, sql: string): Database.Statement<P, R> {
+  let cache = statementCache.get(db);
+  if (!cache) { cache = new Map(); statementCache.set(db, cache); }
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    // Queries built from filters vary (LIMIT n): a bound keeps the cache from growing forever.
+    if (cache.size >= 256) cache.clear();
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt as unknown as Database.Statement<P, R>;
+}
+
 const BUSY_TIMEOUT_MS = 30_000;
 
 /**

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { Actor } from '../core/types.js';
 
 export type EventKind = 'component' | 'session' | 'template' | 'options' | 'inventory' | 'token' | 'api';
@@ -26,19 +26,24 @@ export class EventStore {
     this.insertStmt.run(at, kind, subject, action, JSON.stringify(detail), actor.user, actor.via);
   }
 
-  /** Components changed since event `afterId` (every component change records an event). */
-  changedComponentsSince(afterId: number): { ids: string[]; lastId: number } {
-    const rows = this.db.prepare<[number], { id: number; subject: string }>(
-      "SELECT id, subject FROM events WHERE id > ? AND kind = 'component' ORDER BY id").all(afterId);
-    return { ids: [...new Set(rows.map((r) => r.subject))], lastId: rows.length ? rows[rows.length - 1].id : this.lastId(afterId) };
+  /**
+   * Components changed since event `afterId` (every component change records an event), but
+   * for changes made by `except` (the caller's own, which it knows already).
+   */
+  changedComponentsSince(afterId: number, except?: Actor): { ids: string[]; lastId: number } {
+    const lastId = this.lastId(afterId);
+    const rows = prepared<[number, number, string, string], { subject: string }>(this.db,
+      "SELECT DISTINCT subject FROM events WHERE id > ? AND id <= ? AND kind = 'component' AND NOT (actor = ? AND via = ?)")
+      .all(afterId, lastId, except?.user ?? '', except?.via ?? '');
+    return { ids: rows.map((r) => r.subject), lastId };
   }
 
   lastId(fallback = 0): number {
-    return (this.db.prepare('SELECT max(id) AS m FROM events').get() as { m: number | null }).m ?? fallback;
+    return (prepared(this.db, 'SELECT max(id) AS m FROM events').get() as { m: number | null }).m ?? fallback;
   }
 
   sessionHistory(session: string, limit = 5000): EventRecord[] {
-    const rows = this.db.prepare<[{ s: string; n: number }], Omit<EventRecord, 'detail'> & { detail: string }>(
+    const rows = prepared<[{ s: string; n: number }], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
       `SELECT * FROM (SELECT * FROM events WHERE (kind = 'session' AND subject = @s)
          OR (kind = 'component' AND json_extract(detail, '$.session') = @s) ORDER BY id DESC LIMIT @n) ORDER BY id`,
     ).all({ s: session, n: limit });

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { InventoryNode } from '../core/types.js';
 import type { PlanIndex } from '../core/session-plan.js';
 import { inventoryIndex, nodeNames } from '../core/inventory.js';
@@ -52,11 +52,11 @@ export class InventoryStore {
   }
 
   list(): InventoryNode[] {
-    return this.db.prepare<[], Row>('SELECT * FROM nodes').all().map(fromRow);
+    return prepared<[], Row>(this.db, 'SELECT * FROM nodes').all().map(fromRow);
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM nodes').get() as { n: number }).n;
   }
 
   hasXname(xname: string): boolean {
@@ -73,27 +73,27 @@ export class InventoryStore {
 
   /** Replaces one node's record and its names and groups. */
   put(n: InventoryNode, now: string): void {
-    this.db.prepare('DELETE FROM node_names WHERE xname = ?').run(n.xname);
-    this.db.prepare('DELETE FROM node_groups WHERE xname = ?').run(n.xname);
-    this.db.prepare(`INSERT INTO nodes (xname, nid, hostname, aliases, role, subrole, groups, enabled, arch, bmc_address, redfish_system_id, credentials_ref, updated_at)
+    prepared(this.db, 'DELETE FROM node_names WHERE xname = ?').run(n.xname);
+    prepared(this.db, 'DELETE FROM node_groups WHERE xname = ?').run(n.xname);
+    prepared(this.db, `INSERT INTO nodes (xname, nid, hostname, aliases, role, subrole, groups, enabled, arch, bmc_address, redfish_system_id, credentials_ref, updated_at)
       VALUES (@xname, @nid, @hostname, @aliases, @role, @subrole, @groups, @enabled, @arch, @bmc_address, @redfish_system_id, @credentials_ref, @updated_at)
       ON CONFLICT(xname) DO UPDATE SET nid = excluded.nid, hostname = excluded.hostname, aliases = excluded.aliases, role = excluded.role,
         subrole = excluded.subrole, groups = excluded.groups, enabled = excluded.enabled, arch = excluded.arch, bmc_address = excluded.bmc_address,
         redfish_system_id = excluded.redfish_system_id, credentials_ref = excluded.credentials_ref, updated_at = excluded.updated_at`)
       .run({ ...n, aliases: JSON.stringify(n.aliases), groups: JSON.stringify(n.groups), enabled: n.enabled ? 1 : 0, updated_at: now });
-    const nameStmt = this.db.prepare('INSERT INTO node_names (name, xname) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET xname = excluded.xname');
+    const nameStmt = prepared(this.db, 'INSERT INTO node_names (name, xname) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET xname = excluded.xname');
     for (const name of nodeNames(n)) nameStmt.run(name, n.xname);
-    const groupStmt = this.db.prepare('INSERT OR IGNORE INTO node_groups (grp, xname) VALUES (?, ?)');
+    const groupStmt = prepared(this.db, 'INSERT OR IGNORE INTO node_groups (grp, xname) VALUES (?, ?)');
     for (const g of n.groups) groupStmt.run(g, n.xname);
   }
 
   releaseNids(xnames: string[]): void {
-    const stmt = this.db.prepare('UPDATE nodes SET nid = NULL WHERE xname = ?');
+    const stmt = prepared(this.db, 'UPDATE nodes SET nid = NULL WHERE xname = ?');
     for (const x of xnames) stmt.run(x);
   }
 
   delete(xname: string): boolean {
-    return this.db.prepare('DELETE FROM nodes WHERE xname = ?').run(xname).changes > 0;
+    return prepared(this.db, 'DELETE FROM nodes WHERE xname = ?').run(xname).changes > 0;
   }
 
   /** An in-memory index of the whole inventory for limit and boot set resolution. */

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { Operation, Session, SessionStatusLabel } from '../core/types.js';
 
 interface Row {
@@ -61,11 +61,11 @@ export class SessionStore {
     if (q.minStart) { where.push('start_time >= ?'); params.push(q.minStart); }
     if (q.maxStart) { where.push('start_time <= ?'); params.push(q.maxStart); }
     const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time, name`;
-    return this.db.prepare<unknown[], Row>(sql).all(...params).map(fromRow);
+    return prepared<unknown[], Row>(this.db, sql).all(...params).map(fromRow);
   }
 
   put(s: Session): void {
-    this.db.prepare(`INSERT INTO sessions (name, tenant, operation, template_name, limit_expr, stage, include_disabled, components, status, start_time, end_time, error)
+    prepared(this.db, `INSERT INTO sessions (name, tenant, operation, template_name, limit_expr, stage, include_disabled, components, status, start_time, end_time, error)
       VALUES (@name, @tenant, @operation, @template_name, @limit, @stage, @include_disabled, @components, @status, @start_time, @end_time, @error)
       ON CONFLICT(name) DO UPDATE SET components = excluded.components, status = excluded.status, end_time = excluded.end_time, error = excluded.error`)
       .run({
@@ -75,17 +75,34 @@ export class SessionStore {
       });
   }
 
+  /** Names and states of the sessions not complete yet, without their (long) component lists. */
+  unfinished(): Array<{ name: string; status: Session['status'] }> {
+    return prepared<[], Omit<Row, 'components'>>(this.db,
+      "SELECT name, status, start_time, end_time, error FROM sessions WHERE status IN ('pending', 'running') ORDER BY start_time, name").all()
+      .map((r) => ({ name: r.name, status: { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error } }));
+  }
+
+  /** One session's state, without its component list. */
+  statusOf(name: string): Session['status'] | undefined {
+    const r = prepared<[string], Omit<Row, 'components'>>(this.db, 'SELECT status, start_time, end_time, error FROM sessions WHERE name = ?').get(name);
+    return r ? { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error } : undefined;
+  }
+
+  setStatus(name: string, st: Session['status']): void {
+    prepared(this.db, 'UPDATE sessions SET status = ?, end_time = ?, error = ? WHERE name = ?').run(st.status, st.end_time, st.error, name);
+  }
+
   /** bosctl's controls beside the BOS fields: the failure budget and whether it ran out. */
   control(name: string): SessionControl {
-    const r = this.db.prepare<[string], SessionControl>('SELECT max_failures, halted_at FROM sessions WHERE name = ?').get(name);
+    const r = prepared<[string], SessionControl>(this.db, 'SELECT max_failures, halted_at FROM sessions WHERE name = ?').get(name);
     return r ?? { max_failures: null, halted_at: null };
   }
 
   setControl(name: string, c: SessionControl): void {
-    this.db.prepare('UPDATE sessions SET max_failures = ?, halted_at = ? WHERE name = ?').run(c.max_failures, c.halted_at, name);
+    prepared(this.db, 'UPDATE sessions SET max_failures = ?, halted_at = ? WHERE name = ?').run(c.max_failures, c.halted_at, name);
   }
 
   delete(name: string): boolean {
-    return this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name).changes > 0;
+    return prepared(this.db, 'DELETE FROM sessions WHERE name = ?').run(name).changes > 0;
   }
 }

@@ -166,7 +166,8 @@ describe('dry run, no-op skip, rollback', () => {
 
 describe('watch and history', () => {
   it('status --watch off a terminal appends one line per change and ends when the session completes', async () => {
-    const t = await bed({ nodes: 4, timeScale: 0.004 });
+    // Slow enough (~4 s of hardware) that the watcher, started after the session, sees it change.
+    const t = await bed({ nodes: 4, timeScale: 0.02 });
     const s = await t.backend.createSession({ template_name: 'v2', operation: 'reboot', name: 'w' });
     const child = spawn(process.execPath, [BOSCTL, '--db', t.dbPath, 'session', 'status', 'w', '--watch', '--interval', '100'], { env: { ...process.env, NO_COLOR: '1' } });
     let out = '';

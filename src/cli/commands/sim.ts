@@ -11,6 +11,7 @@ interface SimFlags {
   profile: 'cray-ex' | 'generic';
   bmcMode: 'shared' | 'per-port';
   initialPower: 'On' | 'Off';
+  bmcKeepAlive?: boolean;
   inventory?: string;
   credentialsFile?: string;
   bosUrl?: string;
@@ -28,6 +29,7 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--time-scale <f>', 'real seconds per simulated second', (v) => Number(v), 0.01)
     .addOption(new Option('--profile <profile>', 'BMC kind').choices(['cray-ex', 'generic']).default('cray-ex'))
     .addOption(new Option('--bmc-mode <mode>', 'one listener for all BMCs, or one port per BMC').choices(['shared', 'per-port']).default('shared'))
+    .option('--bmc-keep-alive', 'Cray EX BMCs keep connections open (by default they close each one)')
     .addOption(new Option('--initial-power <state>', 'power of every node at start').choices(['On', 'Off']).default('On'))
     .option('--inventory <file>', 'write the inventory (JSON) for "bosctl inventory import"')
     .option('--credentials-file <file>', 'write a Redfish credentials file for bosd (mode 600)')
@@ -56,7 +58,7 @@ Examples:
       try {
         sim = await startSimulator({
           nodes: o.nodes, timeScale: o.timeScale, profile: o.profile, bmcMode: o.bmcMode, initialPower: o.initialPower,
-          bosUrl: o.bosUrl, faults, timings, seed: o.seed,
+          bosUrl: o.bosUrl, faults, timings, seed: o.seed, bmcKeepAlive: o.bmcKeepAlive === true,
         });
       } catch (e) {
         if ((e as { code?: string }).code) throw e;
