@@ -182,8 +182,9 @@ export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDep
         const g = globalsOf(cmd);
         const remote = remoteSettingsOf(cmd, env);
         if (remote) {
-          const { RemoteBackend } = await import('../client/remote-backend.js');
-          backend = new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)) });
+          const [{ RemoteBackend }, { withCallSpinners }] = await Promise.all([import('../client/remote-backend.js'), import('./progress.js')]);
+          const where = `bosd (${remote.server.replace(/\/\/[^@/]*@/, '//')})`;
+          backend = withCallSpinners(new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)) }), io, where);
         } else {
           const { LocalBackend } = await import('../services/local-backend.js');
           backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env));

@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
+import { inquirerPrompter, type Prompter, type PromptStreams } from './prompt.js';
 
 /**
- * The one owner of the terminal: streams, TTY state, colour, width. Commands write through
- * it, so tests capture output with createTestIo. chalk and ora load only when used.
+ * The one owner of the terminal: streams, TTY state, colour, width, questions. Commands write
+ * through it, so tests capture output with createTestIo. chalk, ora and inquirer load only when used.
  */
 export interface Io {
   out(text: string): void;
@@ -15,6 +17,10 @@ export interface Io {
   readStdin(): Promise<string>;
   /** Colour helpers; identity functions when colour is off. */
   paint(): Promise<Paint>;
+  /** The stream behind err(), for spinners (src/cli/progress.ts). */
+  errStream: NodeJS.WritableStream;
+  /** Questions to the person at the terminal (only ask when canPrompt(io), src/cli/prompt.ts). */
+  prompter(): Prompter;
 }
 
 export interface Paint {
@@ -50,6 +56,7 @@ export function createProcessIo(colorFlag?: boolean): Io {
   const stdoutIsTTY = process.stdout.isTTY === true;
   const color = wantColor(process.env, stdoutIsTTY, colorFlag);
   let paint: Paint | undefined;
+  let prompter: Prompter | undefined;
   return {
     out: (t) => { process.stdout.write(t); },
     err: (t) => { process.stderr.write(t); },
@@ -72,6 +79,8 @@ export function createProcessIo(colorFlag?: boolean): Io {
       }
       return paint;
     },
+    errStream: process.stderr,
+    prompter: () => (prompter ??= inquirerPrompter({}, color)),
   };
 }
 
@@ -80,7 +89,41 @@ export interface TestIo extends Io {
   stderr: string;
 }
 
-export function createTestIo(opts: { tty?: boolean; stdin?: string } = {}): TestIo {
+/**
+ * A stream that appends to a string, and with `tty` behaves as a terminal for ora: isTTY,
+ * columns, and cursor moves written as the ANSI sequences a terminal gets.
+ */
+class CaptureStream extends Writable {
+  readonly columns = 120;
+  readonly rows = 40;
+  constructor(private readonly sink: (text: string) => void, readonly isTTY: boolean) {
+    super({ decodeStrings: false });
+  }
+  override _write(chunk: unknown, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.sink(typeof chunk === 'string' ? chunk : String(chunk));
+    done();
+  }
+  cursorTo(x: number): boolean { return this.write(`\u001b[${x + 1}G`); }
+  moveCursor(dx: number, dy: number): boolean {
+    return this.write((dx ? `\u001b[${Math.abs(dx)}${dx < 0 ? 'D' : 'C'}` : '') + (dy ? `\u001b[${Math.abs(dy)}${dy < 0 ? 'A' : 'B'}` : ''));
+  }
+  clearLine(dir: -1 | 0 | 1): boolean { return this.write(`\u001b[${dir === 1 ? 0 : dir === -1 ? 1 : 2}K`); }
+}
+
+export interface TestIoOptions {
+  /** Every stream a terminal (default: none). */
+  tty?: boolean;
+  /** Override for stdin alone (a pipe into a command run on a terminal). */
+  stdinIsTTY?: boolean;
+  stdin?: string;
+  /** inquirer reads answers from `input` and draws on `output` (default: stdout of this Io). */
+  prompt?: PromptStreams;
+  /** A scripted Prompter instead of inquirer. */
+  prompter?: Prompter;
+}
+
+export function createTestIo(opts: TestIoOptions = {}): TestIo {
+  let prompter = opts.prompter;
   const io: TestIo = {
     stdout: '',
     stderr: '',
@@ -88,11 +131,13 @@ export function createTestIo(opts: { tty?: boolean; stdin?: string } = {}): Test
     err: (t) => { io.stderr += t; },
     stdoutIsTTY: opts.tty ?? false,
     stderrIsTTY: opts.tty ?? false,
-    stdinIsTTY: opts.tty ?? false,
+    stdinIsTTY: opts.stdinIsTTY ?? opts.tty ?? false,
     color: false,
     width: 120,
     readStdin: async () => opts.stdin ?? '',
     paint: async () => plain,
+    errStream: new CaptureStream((t) => { io.stderr += t; }, opts.tty ?? false),
+    prompter: () => (prompter ??= inquirerPrompter({ output: new CaptureStream((t) => { io.stdout += t; }, opts.tty ?? false), ...opts.prompt }, false)),
   };
   return io;
 }

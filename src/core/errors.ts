@@ -50,6 +50,7 @@ export const ERRORS = {
   BOS_INVENTORY_INVALID: badInput('each inventory row needs an xname; nid is a non-negative integer; see "bosctl inventory import --help"'),
   BOS_OUTPUT_INVALID: badInput('the output format is one of table, wide, json, yaml, name'),
   BOS_VALUE_INVALID: badInput('see the command\'s --help for accepted values'),
+  BOS_CONFIRMATION_REQUIRED: badInput('add --yes (-y) to go ahead without asking, or --dry-run to see the plan first'),
   BOS_BODY_TOO_LARGE: { exit: EXIT.BAD_INPUT, http: 413, title: 'Payload Too Large', hint: 'send a smaller request body' },
   BOS_METHOD_NOT_ALLOWED: { exit: EXIT.BAD_INPUT, http: 405, title: 'Method Not Allowed', hint: 'the Allow header lists the methods of this path' },
   BOS_PATH_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, title: TITLE_NOT_FOUND, hint: 'the API is under /v2 and /apis/bos/v2; see the BOS v2 API for its paths' },

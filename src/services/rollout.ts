@@ -66,6 +66,8 @@ export interface RollbackRequest {
   limit?: string;
   stage?: boolean;
   name?: string;
+  /** Compute the same result and write nothing (the CLI's --dry-run and its confirmation). */
+  dry_run?: boolean;
 }
 
 export interface RollbackResult {
@@ -83,7 +85,7 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
   if ((req.session === undefined) === (req.limit === undefined)) throw bosError('BOS_USAGE', 'give either --session S or --limit L');
   const name = req.name ?? `rollback-${randomUUID().slice(0, 8)}`;
   const now = isoNow(ctx);
-  return ctx.store.write(() => {
+  const run = () => {
     if (ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
     let ids: string[];
     if (req.session !== undefined) {
@@ -98,10 +100,11 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
       const prev = ctx.store.components.previousStable(id);
       if (!c) { skipped[id] = 'not a component'; continue; }
       if (!prev?.boot_artifacts?.kernel) { skipped[id] = 'no earlier stable state recorded'; continue; }
+      nodes.push(id);
+      if (req.dry_run) continue;
       const target = { xname: id, bootSet: 'rollback', boot_artifacts: prev.boot_artifacts, configuration: prev.configuration ?? '' };
       ctx.store.components.put(req.stage ? stageTarget(c, target, name, now) : makeDesired(c, target, name, 'reboot', 'session_setup', now));
       ctx.store.events.record(now, 'component', id, req.stage ? 'staged' : 'session_setup', { session: name, operation: 'reboot', kernel: prev.boot_artifacts.kernel, rollback: true }, ctx.actor);
-      nodes.push(id);
     }
     if (nodes.length === 0) throw bosError('BOS_LIMIT_INVALID', `nothing to roll back: ${Object.keys(skipped).length} node(s), none with an earlier stable state`, 'a node has an earlier state once bosd has taken it stable onto a new one');
     const session: Session = {
@@ -109,10 +112,12 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
       components: nodes.join(','), include_disabled: true,
       status: { status: 'pending', start_time: now, end_time: null, error: null },
     };
+    if (req.dry_run) return { session, nodes, skipped };
     ctx.store.sessions.put(session);
     ctx.store.events.record(now, 'session', name, 'created', { rollback_of: req.session ?? req.limit, nodes: nodes.length, stage: req.stage === true }, ctx.actor);
     return { session, nodes, skipped };
-  });
+  };
+  return req.dry_run ? ctx.store.read(run) : ctx.store.write(run);
 }
 
 /** A session's events and those of its nodes while they worked for it, oldest first. */

@@ -292,7 +292,7 @@ describe.concurrent('sessiontemplate', () => {
 describe.concurrent('session', () => {
   it('create --stage --limit Compute: each node gets the v2 staged state; desired state unchanged', async () => {
     const t = await seeded();
-    await ok(['session', 'create', '--template', 'compute-v1', '--operation', 'boot', '--name', 'boot-v1'], { db: t.db });
+    await ok(['session', 'create', '--template', 'compute-v1', '--operation', 'boot', '--name', 'boot-v1', '--yes'], { db: t.db });
     const before = await json<any[]>(['component', 'list'], { db: t.db });
     const r = await bosctl(['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', 'Compute', '--name', 'up'], { db: t.db });
     expect(r.code, r.stderr).toBe(0);

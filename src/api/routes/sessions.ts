@@ -71,7 +71,8 @@ export const sessionRoutes: Route[] = [
     method: 'POST', path: '/rollback', perm: 'admin',
     handler: ({ body, ctx }) => {
       const b = requireObject(body, 'rollback request') as RollbackRequest;
-      return { status: 201, body: rollback(ctx, { session: b.session, limit: b.limit, stage: b.stage === true, name: b.name }), changed: true };
+      const dryRun = b.dry_run === true;
+      return { status: dryRun ? 200 : 201, body: rollback(ctx, { session: b.session, limit: b.limit, stage: b.stage === true, name: b.name, dry_run: dryRun }), changed: !dryRun };
     },
   },
   { method: 'GET', path: '/sessions/:id/status', perm: 'admin', handler: ({ params, ctx }) => ({ status: 200, body: sessionStatus(ctx, params.id).extended }) },

@@ -7,9 +7,13 @@ import { globalsOf } from '../context.js';
 import { printData, printList, printListOrNote, printOne, renderFields, renderTable, type ResourceView } from '../output/format.js';
 import { eventView, paintStatus, sessionView } from '../output/views.js';
 import type { Backend } from '../../services/backend.js';
+import type { SessionCreateRequest } from '../../services/sessions.js';
 import type { EventRecord } from '../../store/events.js';
 import type { Paint } from '../io.js';
 import { renderPlan } from '../output/plan.js';
+import { CommandFailed } from '../exit.js';
+import { startSpinner } from '../progress.js';
+import { canPrompt, confirmNow } from '../prompt.js';
 
 interface CreateFlags {
   template?: string;
@@ -29,6 +33,19 @@ function stageFlag(v: string | boolean | undefined): boolean {
   return b;
 }
 
+/** What a session that is not staged does to n nodes now, in the confirmation's words. */
+const AT_ONCE: Record<string, (n: number) => string> = {
+  reboot: (n) => `reboot ${n} nodes now`,
+  shutdown: (n) => `shut down ${n} nodes now`,
+  boot: (n) => `boot ${n} nodes now, power-cycling those that are on`,
+};
+
+const intervalOption = () => new Option('--interval <ms>', 'how often to look (ms)').argParser((v) => Number(v)).default(1000);
+
+function checkInterval(ms: number): void {
+  if (!(ms >= 50)) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${ms}": expected at least 50 ms`);
+}
+
 export function register(program: Command, deps: CliDeps): void {
   const s = program.command('session').description('sessions: apply a template to nodes now, or stage it for later')
     .addHelpText('after', '\nExamples:\n  bosctl session create --template compute-v2 --operation reboot --stage --limit Compute\n  bosctl session list\n  bosctl session status SESSION');
@@ -46,24 +63,36 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--max-failures <n|p%>', 'failure budget: after this many failed nodes (or this share), bosd acts on no further nodes of the session')
     .option('--force', 'reboot nodes that already run the target too (by default they are reported and left alone)')
     .option('--dry-run', 'print the plan (nodes, what changes, what is skipped and why) and write nothing')
+    .option('-y, --yes', 'do not ask before rebooting or shutting down more than one node at once (needed without a terminal)')
+    .option('--wait', 'without --stage: wait until the session completes, showing progress; exit 0 when every node is stable, 1 otherwise')
+    .addOption(intervalOption().hideHelp())
     .addHelpText('after', `
 Examples:
   bosctl session create --template compute-v2 --operation reboot --stage --limit Compute
   bosctl session create --template-name compute-v2 --operation reboot --stage true --limit 'Compute,!nid000001'
   bosctl session create --template compute-v2 --operation boot --limit x1000c0s0b0n0
   bosctl session create --template compute-v2 --operation reboot --stage --max-failures 5% --dry-run
+  bosctl session create --template compute-v2 --operation reboot --limit gpu --yes --wait
 
-Without --stage the nodes' desired state is set at once and bosd acts on them.`)
-    .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean; maxFailures?: string; force?: boolean; dryRun?: boolean }, cmd: Command) => {
+Without --stage the nodes' desired state is set at once and bosd acts on them. When that
+reboots, shuts down or boots more than one node, bosctl shows the plan and asks first
+(default no); --yes skips the question, and without a terminal --yes is required (exit 2).`)
+    .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean; maxFailures?: string; force?: boolean; dryRun?: boolean; yes?: boolean; wait?: boolean; interval: number }, cmd: Command) => {
       const g = globalsOf(cmd);
       const template = o.template ?? o.templateName;
       if (!template) throw bosError('BOS_USAGE', 'no template: give --template NAME (list them with "bosctl sessiontemplate list")');
       if (!o.operation) throw bosError('BOS_OPERATION_INVALID', 'no operation: give --operation boot, reboot or shutdown');
       const stage = stageFlag(o.stage ?? o.staged);
-      const created = await (await deps.backend(cmd)).createSession({
+      if (o.wait && stage) throw bosError('BOS_USAGE', '--wait follows nodes bosd acts on now; a staged session waits for apply-staged (follow it with "bosctl session status S --watch")');
+      if (o.wait && o.dryRun) throw bosError('BOS_USAGE', '--wait has nothing to wait for with --dry-run');
+      if (o.wait) checkInterval(o.interval);
+      const backend = await deps.backend(cmd);
+      const request = {
         name: o.name, template_name: template, operation: o.operation, limit: o.limit, stage, include_disabled: o.includeDisabled === true,
-        max_failures: o.maxFailures, force: o.force === true, dry_run: o.dryRun === true,
-      });
+        max_failures: o.maxFailures, force: o.force === true,
+      };
+      if (!stage && !o.dryRun && o.yes !== true) await confirmSession(request, backend, deps);
+      const created = await backend.createSession({ ...request, dry_run: o.dryRun === true });
       for (const w of created.warnings) deps.io.err(`bosctl: warning: ${w}\n`);
       if (o.dryRun) {
         if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, { dry_run: true, session: created.session, plan: created.plan, warnings: created.warnings });
@@ -72,13 +101,23 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
         deps.io.out(renderPlan(created.plan, p));
         return;
       }
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, created.session);
-      if (g.output === 'name') { deps.io.out(created.session.name + '\n'); return; }
-      if (g.quiet) return;
-      const verb = stage ? 'staged' : 'set to';
-      deps.io.out(`session ${created.session.name} created: ${created.session.operation} ${verb} ${created.nodes.length} node(s): ${compressHostlist(created.nodes)}\n`);
-      if (created.current.length > 0 && !stage) deps.io.out(`already current, not rebooted: ${created.current.length} node(s): ${compressHostlist(created.current)}\n`);
-      if (stage) deps.io.out(`apply it node by node with: bosctl apply-staged NODES\n`);
+      const data = g.output === 'json' || g.output === 'yaml';
+      if (!o.wait && data) return printData(deps.io, g.output as 'json' | 'yaml', created.session);
+      if (g.output === 'name') deps.io.out(created.session.name + '\n');
+      else if (!g.quiet && !data) {
+        const verb = stage ? 'staged' : 'set to';
+        deps.io.out(`session ${created.session.name} created: ${created.session.operation} ${verb} ${created.nodes.length} node(s): ${compressHostlist(created.nodes)}\n`);
+        if (created.current.length > 0 && !stage) deps.io.out(`already current, not rebooted: ${created.current.length} node(s): ${compressHostlist(created.current)}\n`);
+        if (stage) deps.io.out(`apply it node by node with: bosctl apply-staged NODES\n`);
+      }
+      if (!o.wait) return;
+      const name = created.session.name;
+      const end = await followSession(name, backend, deps, { intervalMs: o.interval, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines', untilHalted: true });
+      if (data) await printData(deps.io, g.output as 'json' | 'yaml', end.session);
+      const c = end.counts;
+      if (end.control.halted_at) throw new CommandFailed(`session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
+      if (c.failed > 0) throw new CommandFailed(`session ${name} complete: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
+      if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${c.stable} node(s) stable\n`);
     });
 
   s.command('list')
@@ -111,7 +150,7 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
     .description('show a session\'s progress: nodes per phase, percent done, errors; --watch follows it to the end')
     .argument('<name>')
     .option('-w, --watch', 'follow the session until it completes: redrawn on a terminal, one line per change otherwise')
-    .option('--interval <ms>', 'with --watch: how often to look (ms)', (v) => Number(v), 1000)
+    .addOption(intervalOption())
     .addHelpText('after', '\n-o json prints BOS v2\'s extended status (GET /v2/sessions/{id}/status).\n\nExamples:\n  bosctl session status my-session\n  bosctl session status my-session --watch\n  bosctl session status my-session -o json')
     .action(async (name: string, o: { watch?: boolean; interval: number }, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -124,8 +163,9 @@ Without --stage the nodes' desired state is set at once and bosd acts on them.`)
         deps.io.out(renderStatus(r, p, g.headers));
         return;
       }
-      if (!(o.interval >= 50)) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${o.interval}": expected at least 50 ms`);
-      await watchSession(name, o.interval, backend, deps, p, g.output === 'json');
+      checkInterval(o.interval);
+      const show = g.output === 'json' ? 'json' : deps.io.stdoutIsTTY ? 'redraw' : 'lines';
+      await followSession(name, backend, deps, { intervalMs: o.interval, show, untilHalted: false });
     });
 
   s.command('history')
@@ -202,31 +242,67 @@ function progressLine(r: StatusReport, startedAt: number, doneAtStart: number, n
   return `${r.session.status.status}${r.control.halted_at ? ' (halted)' : ''}: staged ${c.staged}, powering_off ${c.powering_off}, powering_on ${c.powering_on}, configuring ${c.configuring}, on_hold ${c.on_hold}, stable ${c.stable}, failed ${c.failed}; ${rate.toFixed(1)} nodes/min${eta}`;
 }
 
-async function watchSession(name: string, intervalMs: number, backend: Backend, deps: CliDeps, p: Paint, json: boolean): Promise<void> {
+interface FollowOptions {
+  intervalMs: number;
+  /** redraw: the status screen, redrawn (a terminal); lines: one line per change; json: one object per change; nothing: the spinner only. */
+  show: 'redraw' | 'lines' | 'json' | 'nothing';
+  /** Also end when the session is halted and none of its nodes is still being worked on (session create --wait). */
+  untilHalted: boolean;
+}
+
+/**
+ * Follows a session to its end (status --watch, create --wait) and returns its last status.
+ * Between looks a spinner on stderr (a terminal only) says how far it is.
+ */
+async function followSession(name: string, backend: Backend, deps: CliDeps, o: FollowOptions): Promise<StatusReport> {
+  const p = await deps.io.paint();
   const startedAt = Date.now();
   let last = '';
   let doneAtStart: number | undefined;
   const seenErrors = new Set<string>();
-  for (;;) {
-    const r = await backend.sessionStatus(name);
-    doneAtStart ??= r.counts.stable + r.counts.failed;
-    const line = progressLine(r, startedAt, doneAtStart, Date.now());
-    if (json) {
-      const key = JSON.stringify(r.counts) + r.session.status.status;
-      if (key !== last) { deps.io.out(JSON.stringify({ time: new Date().toISOString(), status: r.session.status.status, halted: r.control.halted_at !== null, counts: r.counts }) + '\n'); last = key; }
-    } else if (deps.io.stdoutIsTTY) {
-      deps.io.out('\u001b[H\u001b[2J' + renderStatus(r, p, true) + '\n' + p.dim(line) + '\n');
-    } else {
-      const stamp = new Date().toISOString().slice(11, 19);
-      const body = line.replace(/; [\d.]+ nodes\/min.*$/, '');
-      if (body !== last) { deps.io.out(`${stamp} ${line}\n`); last = body; }
-      for (const [err, v] of Object.entries(r.extended.error_summary)) {
-        if (!seenErrors.has(err)) { seenErrors.add(err); deps.io.out(`${stamp} failed ${v.list}: ${err}\n`); }
+  const spinner = startSpinner(deps.io, `session ${name}`);
+  try {
+    for (;;) {
+      const r = await backend.sessionStatus(name);
+      doneAtStart ??= r.counts.stable + r.counts.failed;
+      const line = progressLine(r, startedAt, doneAtStart, Date.now());
+      if (o.show === 'json') {
+        const key = JSON.stringify(r.counts) + r.session.status.status;
+        if (key !== last) { deps.io.out(JSON.stringify({ time: new Date().toISOString(), status: r.session.status.status, halted: r.control.halted_at !== null, counts: r.counts }) + '\n'); last = key; }
+      } else if (o.show === 'redraw') {
+        deps.io.out('\u001b[H\u001b[2J' + renderStatus(r, p, true) + '\n' + p.dim(line) + '\n');
+      } else if (o.show === 'lines') {
+        const stamp = new Date().toISOString().slice(11, 19);
+        const body = line.replace(/; [\d.]+ nodes\/min.*$/, '');
+        if (body !== last) { deps.io.out(`${stamp} ${line}\n`); last = body; }
+        for (const [err, v] of Object.entries(r.extended.error_summary)) {
+          if (!seenErrors.has(err)) { seenErrors.add(err); deps.io.out(`${stamp} failed ${v.list}: ${err}\n`); }
+        }
       }
+      if (r.session.status.status === 'complete') return r;
+      const c = r.counts;
+      if (o.untilHalted && r.control.halted_at && c.powering_off + c.powering_on + c.configuring === 0) return r;
+      spinner.text(`session ${name}: ${r.extended.phases.percent_complete}% complete, ${c.stable} stable, ${c.failed} failed of ${r.extended.managed_components_count} node(s)`);
+      await new Promise((res) => setTimeout(res, o.intervalMs));
     }
-    if (r.session.status.status === 'complete') return;
-    await new Promise((res) => setTimeout(res, intervalMs));
+  } finally {
+    spinner.stop();
   }
+}
+
+/**
+ * Before a session that acts on nodes at once: the plan (the service's own dry run) decides
+ * how many nodes would be rebooted or shut down; more than one is confirmed first.
+ */
+async function confirmSession(request: SessionCreateRequest, backend: Backend, deps: CliDeps): Promise<void> {
+  const plan = await backend.createSession({ ...request, dry_run: true });
+  const affected = plan.nodes.length - plan.current.length;
+  const action = (AT_ONCE[plan.session.operation] ?? AT_ONCE.reboot)(affected);
+  if (affected > 1 && canPrompt(deps.io)) deps.io.out(`The plan:\n${renderPlan(plan.plan, await deps.io.paint())}`);
+  await confirmNow(deps.io, {
+    yes: false, nodes: affected, what: `session create would ${action}`,
+    question: `${action[0].toUpperCase()}${action.slice(1)} (session create, template ${request.template_name})?`,
+  });
 }
 
 /** A session's events name the node they concern. */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { bosError } from '../../core/errors.js';
-import { quickTemplate } from '../../core/template.js';
+import { bosError, isBosError } from '../../core/errors.js';
+import { checkName, quickTemplate } from '../../core/template.js';
 import type { BootSet, SessionTemplate } from '../../core/types.js';
 import type { TemplateBody } from '../../services/templates.js';
 import type { CliDeps } from '../context.js';
@@ -9,6 +9,8 @@ import { CommandFailed } from '../exit.js';
 import { readStructured } from '../files.js';
 import { printData, printListOrNote, printOne } from '../output/format.js';
 import { templateView } from '../output/views.js';
+import { withSpinner } from '../progress.js';
+import { canPrompt } from '../prompt.js';
 
 interface QuickFlags {
   file?: string;
@@ -53,19 +55,45 @@ async function bodyFromFile(file: string, deps: CliDeps): Promise<Record<string,
   return body as Record<string, unknown>;
 }
 
+/**
+ * On a terminal with neither --file nor quick flags: the questions, then the template as
+ * YAML, its problems if any (the same check as "validate"), and whether to save it.
+ */
+async function bodyFromWizard(name: string, description: string | undefined, deps: CliDeps, cmd: Command): Promise<TemplateBody> {
+  const backend = await deps.backend(cmd);
+  // Say so before the questions, not after them.
+  const taken = await backend.getTemplate(name).then(() => true, (e: unknown) => (isBosError(e) && e.code === 'BOS_TEMPLATE_NOT_FOUND' ? false : Promise.reject(e)));
+  if (taken) throw bosError('BOS_TEMPLATE_EXISTS', `session template "${name}" already exists`);
+  const { askTemplate } = await import('../template-wizard.js');
+  const ask = deps.io.prompter();
+  const body = await askTemplate(ask, { description });
+  deps.io.out(`\nsessiontemplate ${name}:\n`);
+  await printData(deps.io, 'yaml', body);
+  const problems = await withSpinner(deps.io, 'checking the template', () => backend.checkTemplate({ ...body, name }));
+  for (const p of problems) deps.io.out(`problem: ${p}\n`);
+  if (!(await ask.confirm(`Save session template ${name}?`, problems.length === 0))) throw new CommandFailed(`sessiontemplate ${name} not saved`);
+  return body;
+}
+
 export function register(program: Command, deps: CliDeps): void {
   const st = program.command('sessiontemplate').alias('template').description('session templates: boot sets (artifacts, nodes) and configuration')
     .addHelpText('after', '\nExamples:\n  bosctl sessiontemplate create compute-v2 --file compute-v2.yaml\n  bosctl sessiontemplate list\n  bosctl sessiontemplate validate compute-v2');
 
   addQuickFlags(st.command('create')
-    .description('create a session template from a file or from quick flags (one boot set)')
+    .description('create a session template from a file, from quick flags (one boot set), or by answering questions on a terminal')
     .argument('<name>', 'template name: letters, digits, ".", "-", "_"'))
     .addHelpText('after', `
 Examples:
   bosctl sessiontemplate create compute-v2 --file compute-v2.yaml
   bosctl sessiontemplate create compute-v2 --kernel s3://boot-images/v2/kernel \\
       --initrd s3://boot-images/v2/initrd --params "console=ttyS0 quiet" \\
-      --node-roles Compute --cfs-configuration compute-config-v2`)
+      --node-roles Compute --cfs-configuration compute-config-v2
+  bosctl sessiontemplate create compute-v3      # on a terminal: asks, shows the YAML, saves
+
+With neither --file nor quick flags, on a terminal bosctl asks for one boot set (an image
+manifest or a kernel and initrd, kernel parameters, nodes) and the CFS configuration,
+shows the template and checks it, and saves it if you say so. Without a terminal that is
+an error (exit 2).`)
     .action(async (name: string, o: QuickFlags, cmd: Command) => {
       const g = globalsOf(cmd);
       let body: TemplateBody;
@@ -78,8 +106,11 @@ Examples:
           nodeList: list(o.nodeList), nodeGroups: list(o.nodeGroups), nodeRoles: list(o.nodeRoles),
           configuration: o.cfsConfiguration, arch: o.arch as BootSet['arch'], bootSetName: o.bootSet,
         });
+      } else if (canPrompt(deps.io)) {
+        checkName('session template', name);
+        body = await bodyFromWizard(name, o.description, deps, cmd);
       } else {
-        throw bosError('BOS_USAGE', 'nothing to create: give --file FILE, or --kernel, --initrd and --node-list/--node-groups/--node-roles');
+        throw bosError('BOS_USAGE', 'nothing to create: give --file FILE, or --kernel, --initrd and --node-list/--node-groups/--node-roles (or run it on a terminal to be asked)');
       }
       const t = await (await deps.backend(cmd)).createTemplate(name, body);
       if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, t);
