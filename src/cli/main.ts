@@ -38,6 +38,8 @@ async function programFor(argv: string[], deps: CliDeps): Promise<Command> {
 
 /** Runs bosctl; returns the exit code. Every error becomes one line on stderr, never a stack. */
 export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // A tab press: the completion module alone decides what to load, and never fails out loud.
+  if (argv[0] === '__complete') return (await import('./completion/complete.js')).complete(argv.slice(1), io, env);
   const deps = createDeps(io, env);
   const program = await programFor(argv, deps);
   const verbose = argv.includes('-v') || argv.includes('--verbose');

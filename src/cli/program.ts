@@ -14,6 +14,7 @@ import { register as registerImage } from './commands/image.js';
 import { register as registerRollback } from './commands/rollback.js';
 import { register as registerSlurm } from './commands/slurm.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerCompletion } from './commands/completion.js';
 
 /** Every command: what --help, the man pages and every command but apply-staged use. */
 export function buildProgram(deps: CliDeps): Command {
@@ -31,6 +32,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerSlurm(program, deps);
   registerDoctor(program, deps);
   registerSim(program, deps);
+  registerCompletion(program, deps);
 
   return finishProgram(program, deps);
 }

@@ -1,0 +1,36 @@
+import { Argument, Command } from 'commander';
+import type { CliDeps } from '../context.js';
+import { SHELLS, completionScript, type Shell } from '../completion/scripts.js';
+
+export function register(program: Command, deps: CliDeps): void {
+  program.command('completion')
+    .description('print the shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .addHelpText('after', `
+The script completes commands, flags, fixed values (-o, --operation, ...) and names from
+the database or bosd's API, as the command line would use them (--db, --server, the
+environment, the config file): templates, sessions, nodes, groups, roles, option keys, tokens.
+
+Install:
+  bash   source <(bosctl completion bash)             # in ~/.bashrc; or save it as
+         bosctl completion bash > /etc/bash_completion.d/bosctl
+  zsh    bosctl completion zsh > "\${fpath[1]}/_bosctl"  # then start a new shell (compinit)
+         or: source <(bosctl completion zsh)           # in ~/.zshrc, after compinit
+  fish   bosctl completion fish > ~/.config/fish/completions/bosctl.fish
+
+The same scripts ship in completions/ (bosctl.bash, _bosctl, bosctl.fish).`)
+    .action((shell: Shell) => {
+      deps.io.out(completionScript(shell));
+    });
+
+  // What the scripts call on every tab press; main.ts answers it before building any program.
+  program.command('__complete', { hidden: true })
+    .description('print completions for the words typed so far')
+    .argument('[words...]')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (words: string[]) => {
+      const { complete } = await import('../completion/complete.js');
+      await complete(words, deps.io, deps.env);
+    });
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env zsh
+# Prints what zsh's completion system offers for a command line, one match per line:
+#   zsh -f zsh-complete.zsh FPATH_DIR 'bosctl session describe '
+# A child zsh runs interactively on a pseudo-terminal (zpty) with compinit and FPATH_DIR
+# first in $fpath; Tab runs a widget that completes the line with compadd wrapped so that
+# every match it adds is also printed, then prints an end marker.
+zmodload zsh/zpty || exit 3
+local dir=$1 line=$2 out= chunk
+zpty -b z zsh -f -i
+zpty -w z "PS1='' PS2='' RPROMPT=''; unsetopt zle_bracketed_paste 2>/dev/null"
+zpty -w z "fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w z "zstyle ':completion:*' menu no; zstyle ':completion:*' list-prompt ''"
+zpty -w z 'compadd() { local -a __m; builtin compadd -O __m "$@"; (( ${#__m} )) && print -rl -- "${(@)__m/#/<""m>}" >/dev/tty; builtin compadd "$@"; }'
+# (the markers are spelled apart in what is typed: the terminal echoes it)
+zpty -w z '__probe() { print -r -- "<""begin>" >/dev/tty; zle complete-word; print -r -- "<""end>" >/dev/tty; }; zle -N __probe; bindkey "^I" __probe'
+zpty -n -w z "${line}"$'\t'
+while zpty -r -t z chunk 2>/dev/null || sleep 0.05; do
+  out+=$chunk
+  [[ $out == *'<end>'* ]] && break
+  (( SECONDS > 60 )) && { print -u2 'zsh-complete: no answer in 60 s'; exit 4; }
+done
+zpty -d z
+out=${out//$'\r'/}
+out=${out#*'<begin>'}
+out=${out%%'<end>'*}
+for l in "${(@f)out}"; do [[ $l == '<m>'* ]] && print -r -- "${l#<m>}"; done
+exit 0
