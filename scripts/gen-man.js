@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates man/bosctl.1, man/bosd.8 and man/bosd.yaml.5 from the programs' own definitions
+// Generates man/bosctl.1, man/bosctl-config.5, man/bosd.8 and man/bosd.yaml.5 from the programs' own definitions
 // (the commander trees behind --help), so the pages cannot say something --help does not.
 // Needs dist/ (npm run man builds first).
 //
@@ -21,6 +21,7 @@ import { EXIT } from '../dist/core/errors.js';
 import { CONFIG_DEFAULTS, loadConfig } from '../dist/daemon/config.js';
 import { VERSION } from '../dist/version.js';
 import { renderHeader, renderManPage, renderSections, roffCode, roffLines } from '../dist/cli/man-page.js';
+import { CONFIG_HELP, CONFIG_KEYS } from '../dist/cli/config-file.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const manDir = join(root, 'man');
@@ -50,6 +51,7 @@ const tp = (term, text) => `.TP\n${term}\n${roffLines(text)}`;
 const bold = (s) => `\\fB${roffCode(s)}\\fR`;
 const ital = (s) => `\\fI${roffCode(s)}\\fR`;
 const seeAlso = (...refs) => refs.map(([n, s]) => `\\fB${roffCode(n)}\\fR(${s})`).join(',\n');
+const code = (ls) => ['.RS 4', '.EX', ...ls.map((l) => roffCode(l)), '.EE', '.RE'].join('\n');
 
 // ---------------------------------------------------------------- bosctl(1)
 
@@ -74,6 +76,7 @@ function bosctlPage(date) {
     ['BOSCTL_TOKEN', 'the API token itself (remote mode).'],
     ['BOSCTL_TOKEN_FILE', 'a file holding the API token, when --token-file is not given.'],
     ['BOSCTL_CA_BUNDLE', 'CA certificates (PEM) to verify an https server, when --ca-bundle is not given.'],
+    ['BOSCTL_OUTPUT', 'the output format when -o is not given (before output: in the configuration file).'],
     ['BOSCTL_S3_CONFIG', 'the S3 configuration file (endpoint, region, access_key, secret_key) used to read s3:// paths.'],
     ['XDG_CONFIG_HOME', 'where bosctl/config.yaml and bosctl/s3.yaml are looked for (default ~/.config).'],
     ['XDG_STATE_HOME', 'where the default database bosctl/bosd.db lives when /var/lib/bosd does not exist (default ~/.local/state).'],
@@ -81,7 +84,7 @@ function bosctlPage(date) {
     ['FORCE_COLOR', 'when set (e.g. FORCE_COLOR=1), colours even when the output is not a terminal.'],
   ].map(([k, v]) => tp(bold(k), v)).join('\n');
   const files = [
-    ['$XDG_CONFIG_HOME/bosctl/config.yaml', 'defaults: server:, token_file:, ca_bundle: and output: (the default of -o).'],
+    ['$XDG_CONFIG_HOME/bosctl/config.yaml', 'defaults: server:, token_file:, ca_bundle: and output: (the default of -o); see bosctl-config(5).'],
     ['/var/lib/bosd/bosd.db', 'the daemon\'s database, used when /var/lib/bosd exists.'],
     ['$XDG_STATE_HOME/bosctl/bosd.db', 'the database otherwise (~/.local/state/bosctl/bosd.db).'],
     ['$XDG_CONFIG_HOME/bosctl/s3.yaml, /etc/bosd/s3.yaml', 'S3 configuration for s3:// paths when BOSCTL_S3_CONFIG is not set; readable by its owner only.'],
@@ -96,9 +99,56 @@ function bosctlPage(date) {
       { title: 'EXIT STATUS', body: exitBody },
       { title: 'ENVIRONMENT', body: env },
       { title: 'FILES', body: files },
-      { title: 'SEE ALSO', body: seeAlso(['bosd', 8], ['bosd.yaml', 5], ['bosctl-slurm', 1]) },
+      { title: 'SEE ALSO', body: seeAlso(['bosctl-config', 5], ['bosd', 8], ['bosd.yaml', 5], ['bosctl-slurm', 1]) },
     ],
   });
+}
+
+// ---------------------------------------------------------------- bosctl-config(5)
+
+function bosctlConfigPage(date) {
+  const settings = CONFIG_KEYS.map((key) => tp(`${bold(key)}: ${ital(CONFIG_HELP[key].value)}`, CONFIG_HELP[key].help));
+  return [
+    renderHeader({ name: 'bosctl-config', section: 5, date, version: VERSION, description: 'configuration file of bosctl', manual: 'File Formats Manual' }),
+    renderSections([
+      { title: 'SYNOPSIS', body: `${ital('$XDG_CONFIG_HOME/bosctl/config.yaml')}
+.PP
+${ital('~/.config/bosctl/config.yaml')}` },
+      {
+        title: 'DESCRIPTION',
+        body: roffLines(`bosctl(1) reads its defaults from this file on every command: where bosd's API is, the
+token and CA bundle to reach it with, and the output format. It is YAML: one "key: value" line per
+setting, with comments. The file is optional; an unknown key or a bad value is an error naming
+the file (exit 2). It never holds a secret itself: token_file names the file that does.`),
+      },
+      { title: 'SETTINGS', body: settings.join('\n') },
+      {
+        title: 'PRECEDENCE',
+        body: roffLines(`A flag wins over an environment variable, which wins over this file, which wins over the
+built-in default: --server, BOSCTL_SERVER, server:, else the local database; --token-file,
+BOSCTL_TOKEN or BOSCTL_TOKEN_FILE, token_file:; --ca-bundle, BOSCTL_CA_BUNDLE, ca_bundle:;
+-o, BOSCTL_OUTPUT, output:, else table.`),
+      },
+      {
+        title: 'EXAMPLE',
+        body: code([
+          '# ~/.config/bosctl/config.yaml',
+          'server: https://admin1.example:8180',
+          'token_file: ~/.config/bosctl/token     # chmod 600',
+          'ca_bundle: /etc/pki/tls/certs/site-ca.pem',
+          'output: wide',
+        ]),
+      },
+      {
+        title: 'FILES',
+        body: [
+          tp(ital('$XDG_CONFIG_HOME/bosctl/config.yaml'), 'this file; XDG_CONFIG_HOME defaults to ~/.config.'),
+          tp(ital('$XDG_CONFIG_HOME/bosctl/s3.yaml'), 'S3 settings for s3:// image manifests, a separate file (see bosctl(1)).'),
+        ].join('\n'),
+      },
+      { title: 'SEE ALSO', body: seeAlso(['bosctl', 1], ['bosd', 8], ['bosd.yaml', 5]) },
+    ]),
+  ].join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------- bosd(8)
@@ -201,6 +251,7 @@ Killed at any moment, it resumes every node from the database.`),
           tp(ital('/etc/bosd/bosd.yaml'), 'the configuration file, by convention (see bosd.yaml(5)).'),
           tp(ital('/var/lib/bosd/bosd.db'), 'the database, shared with bosctl(1).'),
           tp(ital('/run/bosd/bosd.sock'), 'the API\'s unix socket, by convention (--socket).'),
+          tp(ital('/etc/systemd/system/bosd.service'), 'the systemd unit, installed from contrib/systemd/bosd.service in the package: bosd as user bosd with /var/lib/bosd, /run/bosd and /etc/bosd; bosctl doctor checks the installation.'),
         ].join('\n'),
       },
       { title: 'SEE ALSO', body: seeAlso(['bosctl', 1], ['bosd.yaml', 5], ['bosctl-slurm', 1]) },
@@ -250,7 +301,6 @@ function bosdYamlPage(date, parsed, keys) {
     ? ['db: /var/lib/bosd/bosd.db', 'listen: 127.0.0.1:8180', 'socket: /run/bosd/bosd.sock', 'bss_url: https://api-gw-service-nmn.local/apis/bss',
       'cfs_url: https://api-gw-service-nmn.local/apis', 'credentials_file: /etc/bosd/redfish.yaml', 'log_level: info']
     : [];
-  const code = (ls) => ['.RS 4', '.EX', ...ls.map((l) => roffCode(l)), '.EE', '.RE'].join('\n');
   return [
     renderHeader({ name: 'bosd.yaml', section: 5, date, version: VERSION, description: 'configuration file of bosd, the bosctl daemon', manual: 'File Formats Manual' }),
     renderSections([
@@ -292,6 +342,7 @@ export async function generate(outDir) {
   const keys = await configFileKeys();
   const pages = {
     'bosctl.1': (d) => bosctlPage(d),
+    'bosctl-config.5': (d) => bosctlConfigPage(d),
     'bosd.8': (d) => bosdPage(d, parsed),
     'bosd.yaml.5': (d) => bosdYamlPage(d, parsed, keys),
   };

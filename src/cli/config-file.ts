@@ -20,6 +20,26 @@ import { bosError } from '../core/errors.js';
 export const CONFIG_KEYS = ['server', 'token_file', 'ca_bundle', 'output'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
+/** What each setting holds and means: bosctl-config(5) is generated from this. */
+export const CONFIG_HELP: Record<ConfigKey, { value: string; help: string }> = {
+  server: {
+    value: 'URL',
+    help: 'bosd\'s API, http://HOST:PORT, https://HOST:PORT or unix:///run/bosd/bosd.sock: bosctl then works through it instead of a database file. --server and BOSCTL_SERVER win over it; --db or BOSCTL_DB turn it off.',
+  },
+  token_file: {
+    value: 'path',
+    help: 'a file holding the API token (the secret "bosctl token create" printed), readable by you only. A relative path is relative to this file, ~ is your home directory. --token-file, BOSCTL_TOKEN and BOSCTL_TOKEN_FILE win over it; the unix socket needs no token.',
+  },
+  ca_bundle: {
+    value: 'path',
+    help: 'CA certificates (PEM) that verify the certificate of an https server. Relative paths and ~ as for token_file. --ca-bundle and BOSCTL_CA_BUNDLE win over it.',
+  },
+  output: {
+    value: 'format',
+    help: 'the default of -o: table, wide, json, yaml or name. -o and BOSCTL_OUTPUT win over it.',
+  },
+};
+
 export interface CliConfig {
   /** The file it came from (whether or not it exists). */
   path: string;

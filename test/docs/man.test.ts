@@ -5,7 +5,7 @@
  * Regenerate with: npm run man
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +14,11 @@ import { buildProgram } from '../../src/cli/program.js';
 import { createDeps } from '../../src/cli/context.js';
 import { createTestIo } from '../../src/cli/io.js';
 import { roffCode, walkCommands } from '../../src/cli/man-page.js';
+import { CONFIG_KEYS } from '../../src/cli/config-file.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const man = (f: string) => join(root, 'man', f);
-const GENERATED = ['bosctl.1', 'bosd.8', 'bosd.yaml.5'];
+const GENERATED = ['bosctl.1', 'bosctl-config.5', 'bosd.8', 'bosd.yaml.5'];
 /** Every page lint checks: the generated ones and the hand-written bosctl-slurm.1. */
 const ALL_PAGES = [...GENERATED, 'bosctl-slurm.1'];
 
@@ -68,12 +69,27 @@ describe('generated man pages', () => {
     for (const sh of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'GLOBAL OPTIONS', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'SEE ALSO']) {
       expect(page).toMatch(new RegExp(`^\\.SH ${sh}$`, 'm'));
     }
-    for (const v of ['BOSCTL_DB', 'BOSCTL_SERVER', 'BOSCTL_TOKEN', 'BOSCTL_TOKEN_FILE', 'BOSCTL_S3_CONFIG', 'NO_COLOR', 'FORCE_COLOR']) {
+    for (const v of ['BOSCTL_DB', 'BOSCTL_SERVER', 'BOSCTL_TOKEN', 'BOSCTL_TOKEN_FILE', 'BOSCTL_OUTPUT', 'BOSCTL_S3_CONFIG', 'NO_COLOR', 'FORCE_COLOR']) {
       expect(page).toContain(`\\fB${v}\\fR`);
     }
     expect(page).toContain('\\fBbosd\\fR(8)');
     expect(page).toContain('\\fBbosd.yaml\\fR(5)');
     expect(page).toContain('\\fBbosctl\\-slurm\\fR(1)');
+    expect(page).toContain('\\fBbosctl\\-config\\fR(5)');
+  });
+
+  it('bosctl-config.5 describes every setting of the configuration file, with its precedence', () => {
+    const page = readFileSync(man('bosctl-config.5'), 'utf8');
+    for (const key of CONFIG_KEYS) expect(page).toMatch(new RegExp(`^\\\\fB${roffCode(key)}\\\\fR: `, 'm'));
+    for (const sh of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'SETTINGS', 'PRECEDENCE', 'EXAMPLE', 'FILES', 'SEE ALSO']) {
+      expect(page).toMatch(new RegExp(`^\\.SH ${sh}$`, 'm'));
+    }
+  });
+
+  it('package.json installs every page (its "man" field lists man/*)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { man?: string[] };
+    const pages = readdirSync(join(root, 'man')).filter((f) => /\.\d$/.test(f)).map((f) => `./man/${f}`).sort();
+    expect([...(pkg.man ?? [])].sort()).toEqual(pages);
   });
 
   it('bosd.8 has every option of bosd --help and bosd.yaml.5 every config key', () => {
