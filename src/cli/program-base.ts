@@ -29,7 +29,7 @@ Examples:
 
 Exit codes: 0 success, 1 the operation failed, 2 bad input, 3 not found, 4 conflict.
 Environment: BOSCTL_DB (database path), BOSCTL_SERVER, BOSCTL_TOKEN_FILE, BOSCTL_TOKEN,
-BOSCTL_CA_BUNDLE (remote mode), NO_COLOR, FORCE_COLOR.
+BOSCTL_CA_BUNDLE (remote mode), BOSCTL_OUTPUT (default of -o), NO_COLOR, FORCE_COLOR.
 Configuration file: $XDG_CONFIG_HOME/bosctl/config.yaml (~/.config/bosctl/config.yaml) with
 server:, token_file:, ca_bundle: and output: (the default of -o).`);
   return program;

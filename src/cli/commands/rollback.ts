@@ -15,7 +15,7 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--stage', 'stage the previous state (apply it with apply-staged) instead of rebooting now')
     .option('--name <name>', 'name of the rollback session (default: rollback-<random>)')
     .option('--dry-run', 'list the nodes that would be rolled back (and those skipped) and write nothing')
-    .option('-y, --yes', 'do not ask before rebooting more than one node now (needed without a terminal)')
+    .option('-y, --yes', 'go ahead without asking when more than one node would be rebooted now (required without a terminal)')
     .addHelpText('after', `
 bosd records, each time a node becomes stable on new artifacts, the state it was stable
 on before. rollback creates a reboot session back to that state; nodes with no earlier

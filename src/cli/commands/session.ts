@@ -40,7 +40,7 @@ const AT_ONCE: Record<string, (n: number) => string> = {
   boot: (n) => `boot ${n} nodes now, power-cycling those that are on`,
 };
 
-const intervalOption = () => new Option('--interval <ms>', 'how often to look (ms)').argParser((v) => Number(v)).default(1000);
+const intervalOption = (flag: string) => new Option('--interval <ms>', `with ${flag}: how often to look (ms)`).argParser((v) => Number(v)).default(1000);
 
 function checkInterval(ms: number): void {
   if (!(ms >= 50)) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${ms}": expected at least 50 ms`);
@@ -63,9 +63,9 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--max-failures <n|p%>', 'failure budget: after this many failed nodes (or this share), bosd acts on no further nodes of the session')
     .option('--force', 'reboot nodes that already run the target too (by default they are reported and left alone)')
     .option('--dry-run', 'print the plan (nodes, what changes, what is skipped and why) and write nothing')
-    .option('-y, --yes', 'do not ask before rebooting or shutting down more than one node at once (needed without a terminal)')
-    .option('--wait', 'without --stage: wait until the session completes, showing progress; exit 0 when every node is stable, 1 otherwise')
-    .addOption(intervalOption().hideHelp())
+    .option('-y, --yes', 'go ahead without asking when more than one node would be rebooted, shut down or booted now (required without a terminal)')
+    .option('--wait', 'without --stage: wait until every node is stable or failed, showing progress; exit 0 when all are stable, 1 otherwise')
+    .addOption(intervalOption('--wait'))
     .addHelpText('after', `
 Examples:
   bosctl session create --template compute-v2 --operation reboot --stage --limit Compute
@@ -112,11 +112,11 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       }
       if (!o.wait) return;
       const name = created.session.name;
-      const end = await followSession(name, backend, deps, { intervalMs: o.interval, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines', untilHalted: true });
+      const end = await followSession(name, backend, deps, { intervalMs: o.interval, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines', untilSettled: true });
       if (data) await printData(deps.io, g.output as 'json' | 'yaml', end.session);
       const c = end.counts;
       if (end.control.halted_at) throw new CommandFailed(`session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
-      if (c.failed > 0) throw new CommandFailed(`session ${name} complete: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
+      if (c.failed > 0) throw new CommandFailed(`session ${name}: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
       if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${c.stable} node(s) stable\n`);
     });
 
@@ -150,7 +150,7 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
     .description('show a session\'s progress: nodes per phase, percent done, errors; --watch follows it to the end')
     .argument('<name>')
     .option('-w, --watch', 'follow the session until it completes: redrawn on a terminal, one line per change otherwise')
-    .addOption(intervalOption())
+    .addOption(intervalOption('--watch'))
     .addHelpText('after', '\n-o json prints BOS v2\'s extended status (GET /v2/sessions/{id}/status).\n\nExamples:\n  bosctl session status my-session\n  bosctl session status my-session --watch\n  bosctl session status my-session -o json')
     .action(async (name: string, o: { watch?: boolean; interval: number }, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -165,7 +165,7 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       }
       checkInterval(o.interval);
       const show = g.output === 'json' ? 'json' : deps.io.stdoutIsTTY ? 'redraw' : 'lines';
-      await followSession(name, backend, deps, { intervalMs: o.interval, show, untilHalted: false });
+      await followSession(name, backend, deps, { intervalMs: o.interval, show, untilSettled: false });
     });
 
   s.command('history')
@@ -246,8 +246,11 @@ interface FollowOptions {
   intervalMs: number;
   /** redraw: the status screen, redrawn (a terminal); lines: one line per change; json: one object per change; nothing: the spinner only. */
   show: 'redraw' | 'lines' | 'json' | 'nothing';
-  /** Also end when the session is halted and none of its nodes is still being worked on (session create --wait). */
-  untilHalted: boolean;
+  /**
+   * Also end when every node is stable or failed, or held by a halt (session create --wait):
+   * a failed node stays enabled, so its session does not complete until someone clears it.
+   */
+  untilSettled: boolean;
 }
 
 /**
@@ -281,7 +284,7 @@ async function followSession(name: string, backend: Backend, deps: CliDeps, o: F
       }
       if (r.session.status.status === 'complete') return r;
       const c = r.counts;
-      if (o.untilHalted && r.control.halted_at && c.powering_off + c.powering_on + c.configuring === 0) return r;
+      if (o.untilSettled && c.stable + c.failed + (r.control.halted_at ? c.on_hold : 0) >= r.extended.managed_components_count) return r;
       spinner.text(`session ${name}: ${r.extended.phases.percent_complete}% complete, ${c.stable} stable, ${c.failed} failed of ${r.extended.managed_components_count} node(s)`);
       await new Promise((res) => setTimeout(res, o.intervalMs));
     }
