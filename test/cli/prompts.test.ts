@@ -148,6 +148,23 @@ describe('rollback asks too', () => {
     expect(plan.io.stdout).toMatch(/^rollback would reboot 4 node\(s\) back to their previous state \(dry run: nothing written\): x1000c0s\[0-1\]b0n\[0-1\]\n$/);
     expect((await t.backend.listSessions({})).length).toBe(sessionsBefore);
 
+    // The same through bosd's API: the dry runs that count the nodes go over the wire too.
+    const { secret } = await t.backend.createToken({ role: 'admin' });
+    const remote = async (args: string[]) => {
+      const io = createTestIo();
+      return { code: await run(['--server', t.bosd!.url, ...args], io, { ...ENV, BOSCTL_TOKEN: secret }), io };
+    };
+    const overApi = await remote(['rollback', '--session', 's2']);
+    expect(overApi.code).toBe(2);
+    expect(overApi.io.stderr).toMatch(/^bosctl: rollback would reboot 4 nodes now .*--yes/);
+    const planOverApi = await remote(['rollback', '--session', 's2', '--dry-run', '-o', 'json']);
+    expect(planOverApi.code, planOverApi.io.stderr).toBe(0);
+    expect(JSON.parse(planOverApi.io.stdout)).toMatchObject({ dry_run: true, nodes: ['x1000c0s0b0n0', 'x1000c0s0b0n1', 'x1000c0s1b0n0', 'x1000c0s1b0n1'] });
+    const createOverApi = await remote(['session', 'create', '--template', 'v1', '--operation', 'reboot']);
+    expect(createOverApi.code).toBe(2);
+    expect(createOverApi.io.stderr).toMatch(/^bosctl: session create would reboot 4 nodes now .*--yes/);
+    expect((await t.backend.listSessions({})).length).toBe(sessionsBefore);
+
     const term = terminal();
     const asked = bosctl(t.dbPath, ['rollback', '--session', 's2', '--name', 'back'], term.io);
     await term.answer('Roll back: reboot 4 nodes now (nodes of session s2)?', 'y' + ENTER);
