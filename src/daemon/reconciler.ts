@@ -50,7 +50,11 @@ interface NodeWork {
 }
 
 type WriteFn = (cur: Component, rev: number) => Component | undefined | 'conflict';
-interface WriteItem { id: string; fn: WriteFn; event?: { action: string; detail: Record<string, unknown> }; bssToken?: { token: string; artifacts: BootArtifacts }; stable?: boolean }
+interface WriteItem {
+  id: string;
+  /** The row as the caller last saw it: used without reading it again while its revision is unchanged. */
+  known?: { component: Component; rev: number };
+  fn: WriteFn; event?: { action: string; detail: Record<string, unknown> }; bssToken?: { token: string; artifacts: BootArtifacts }; stable?: boolean }
 type WriteResult = { rev: number; component: Component } | 'conflict' | 'gone' | 'unchanged';
 
 const ACTOR: Actor = { user: 'bosd', via: 'bosd reconciler' };
@@ -202,8 +206,7 @@ export class Reconciler {
     if (control.halted_at === null) return false;
     const reason = heldReason(w.component.session);
     if (w.component.error !== reason) {
-      const r = await this.writes.add({
-        id: w.id,
+      const r = await this.write(w, {
         fn: (cur, rev) => (rev === w.rev ? { ...cur, error: reason, status: { ...cur.status, status_override: 'on_hold' } } : 'conflict'),
         event: { action: 'held', detail: { reason } },
       });
@@ -350,7 +353,7 @@ export class Reconciler {
         if (w.queued !== admit.reason) {
           w.queued = admit.reason;
           this.log.log('info', 'power operation queued', { component: w.id, reason: admit.reason });
-          const r = await this.writes.add({ id: w.id, fn: () => undefined, event: { action: 'queued', detail: { reason: admit.reason } } });
+          const r = await this.write(w, { fn: () => undefined, event: { action: 'queued', detail: { reason: admit.reason } } });
           this.afterWrite(w, r);
         }
         this.setDue(w, this.now() + Math.min(this.config.powerPollMs, 100));
@@ -381,8 +384,7 @@ export class Reconciler {
     if (d.component === w.component && d.step.kind !== 'done' && d.step.kind !== 'fail') return true;
     const expect = w.rev;
     const event = eventFor(d);
-    const r = await this.writes.add({
-      id: w.id,
+    const r = await this.write(w, {
       fn: (_cur, rev) => (rev === expect ? d.component : 'conflict'),
       event,
       stable: d.step.kind === 'done',
@@ -435,8 +437,7 @@ export class Reconciler {
           if (this.drivers.cfs) {
             await this.cfsPatches.add({ id: w.id, patch: { desired_config: configuration, enabled: false, state: [], tags: { bos_session: w.component.session } } });
           }
-          const r = await this.writes.add({
-            id: w.id,
+          const r = await this.write(w, {
             fn: (cur) => (sameArtifacts(cur.desired_state.boot_artifacts, artifacts)
               ? { ...cur, desired_state: { ...cur.desired_state, bss_token: token } }
               : undefined),
@@ -447,8 +448,7 @@ export class Reconciler {
           this.setDue(w, 0);
         } catch (e) {
           const msg = (e as Error).message;
-          const r = await this.writes.add({
-            id: w.id,
+          const r = await this.write(w, {
             fn: (cur) => ({
               ...cur,
               error: msg,
@@ -467,7 +467,7 @@ export class Reconciler {
         try {
           await this.cfsPatches.add({ id: w.id, patch: { desired_config: w.component.desired_state.configuration ?? '', enabled: true, tags: { bos_session: w.component.session } } });
           w.cfs = undefined;
-          const r = await this.writes.add({ id: w.id, fn: () => undefined, event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } } });
+          const r = await this.write(w, { fn: () => undefined, event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } } });
           this.afterWrite(w, r);
           this.setDue(w, this.now() + this.config.cfsPollMs);
         } catch (e) {
@@ -491,14 +491,18 @@ export class Reconciler {
 
   private async recordCallFailure(w: NodeWork, msg: string): Promise<void> {
     this.log.log('warn', 'call failed', { component: w.id, action: w.component.last_action.action, error: msg });
-    const r = await this.writes.add({
-      id: w.id,
+    const r = await this.write(w, {
       fn: (cur) => ({ ...cur, error: msg, last_action: { ...cur.last_action, failed: true } }),
       event: { action: 'call_failed', detail: { step: w.component.last_action.action, error: msg } },
     });
     this.afterWrite(w, r);
     w.power = undefined;
     this.setDue(w, 0);
+  }
+
+  /** Queues a write of the node's row for the next transaction. */
+  private write(w: NodeWork, item: Omit<WriteItem, 'id' | 'known'>): Promise<WriteResult> {
+    return this.writes.add({ ...item, id: w.id, known: { component: w.component, rev: w.rev } });
   }
 
   private afterWrite(w: NodeWork, r: WriteResult): void {
@@ -511,7 +515,7 @@ export class Reconciler {
   private commit(items: WriteItem[]): WriteResult[] {
     const nowIso = new Date(this.now()).toISOString();
     return this.store.write(() => items.map((it): WriteResult => {
-      const v = this.store.components.getVersioned(it.id);
+      const v = it.known && this.store.components.revisionOf(it.id) === it.known.rev ? it.known : this.store.components.getVersioned(it.id);
       if (!v) return 'gone';
       const next = it.fn(v.component, v.rev);
       if (next === 'conflict') return 'conflict';
