@@ -277,6 +277,18 @@ describe('sessiontemplate create NAME on a terminal asks for the template', () =
     expect(dump(db)).toEqual(before);
   });
 
+  it('Ctrl+C at a question cancels: one line, exit 1, nothing stored', async () => {
+    const { db } = cloneDb(seeded);
+    const before = dump(db);
+    const t = terminal();
+    const done = bosctl(db, ['sessiontemplate', 'create', 'v3'], t.io);
+    await t.answer('Boot set name', ENTER);
+    await t.answer('Boot artifacts from', '\u0003');
+    expect((await done).code).toBe(1);
+    expect(t.io.stderr).toBe('bosctl: cancelled: nothing was changed\n');
+    expect(dump(db)).toEqual(before);
+  });
+
   it('an existing name is refused before any question', async () => {
     const { db } = cloneDb(seeded);
     const t = terminal();
