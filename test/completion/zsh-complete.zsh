@@ -5,7 +5,11 @@
 # first in $fpath; Tab runs a widget that completes the line with compadd wrapped so that
 # every match it adds is also printed, then prints an end marker.
 zmodload zsh/zpty || exit 3
-local dir=$1 line=$2 out= chunk
+local dir=$1 line=$2 out=
+# a watchdog: a shell that never answers is an error with a message, not a hung test
+TRAPALRM() { print -u2 "zsh-complete: no answer in 60 s; read so far: ${out//$'\r'/}"; exit 4; }
+( trap 'kill $s; exit 0' TERM; sleep 60 & s=$!; wait $s && kill -ALRM $$ ) &!
+local watchdog=$!
 zpty -b z zsh -f -i
 zpty -w z "PS1='' PS2='' RPROMPT=''; unsetopt zle_bracketed_paste 2>/dev/null"
 zpty -w z "fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
@@ -14,11 +18,9 @@ zpty -w z 'compadd() { local -a __m; builtin compadd -O __m "$@"; (( ${#__m} )) 
 # (the markers are spelled apart in what is typed: the terminal echoes it)
 zpty -w z '__probe() { print -r -- "<""begin>" >/dev/tty; zle complete-word; print -r -- "<""end>" >/dev/tty; }; zle -N __probe; bindkey "^I" __probe'
 zpty -n -w z "${line}"$'\t'
-while zpty -r -t z chunk 2>/dev/null || sleep 0.05; do
-  out+=$chunk
-  [[ $out == *'<end>'* ]] && break
-  (( SECONDS > 60 )) && { print -u2 'zsh-complete: no answer in 60 s'; exit 4; }
-done
+# reads until the end marker (what the widget printed, the echo of the typed line before it)
+zpty -r -m z out '*<end>*' || { print -u2 "zsh-complete: zsh ended before completing: $out"; exit 4; }
+kill $watchdog 2>/dev/null
 zpty -d z
 out=${out//$'\r'/}
 out=${out#*'<begin>'}
