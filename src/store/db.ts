@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { bosError, isBosError } from '../core/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
@@ -31,6 +32,10 @@ const BUSY_TIMEOUT_MS = 30_000;
  */
 export function openDatabase(path: string): Db {
   let db: Db | undefined;
+  // The database holds token hashes and every node's state: files it creates (the database,
+  // -wal, -shm) are never readable by others, whatever the caller's umask.
+  const umask = isMainThread ? process.umask(0o007) : undefined;
+  if (umask !== undefined) process.umask(umask | 0o007);
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
@@ -46,6 +51,8 @@ export function openDatabase(path: string): Db {
   } catch (e) {
     db?.close();
     throw storeError(e, path);
+  } finally {
+    if (umask !== undefined) process.umask(umask);
   }
 }
 

@@ -47,7 +47,7 @@ export interface RunOptions {
 /** The environment every spawned bosctl gets: no colour, no inherited database or colour settings. */
 function baseEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['BOSCTL_DB', 'BOSCTL_SERVER', 'BOSCTL_TOKEN', 'BOSCTL_TOKEN_FILE', 'BOSCTL_S3_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE', 'NODE_OPTIONS', 'COLUMNS']) delete env[k];
+  for (const k of ['BOSCTL_DB', 'BOSCTL_SERVER', 'BOSCTL_TOKEN', 'BOSCTL_TOKEN_FILE', 'BOSCTL_OUTPUT', 'BOSCTL_CONFIG', 'BOSCTL_S3_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE', 'NODE_OPTIONS', 'COLUMNS']) delete env[k];
   env.NO_COLOR = '1';
   // No developer's bosctl config file either.
   env.XDG_CONFIG_HOME = '/nonexistent-bosctl-test-config';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +19,21 @@ describe('store', () => {
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
     s.close();
+  });
+
+  it('creates its files unreadable by others, whatever the umask', () => {
+    const before = process.umask(0o022);
+    try {
+      const path = join(tmp(), 'perm.db');
+      const s = Store.open(path);
+      s.write(() => s.components.put(newComponent('x1000c0s0b0n0')));
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) expect(statSync(f).mode & 0o007, f).toBe(0);
+      expect(statSync(path).mode & 0o600).toBe(0o600);
+      s.close();
+      expect(process.umask(0o022)).toBe(0o022);
+    } finally {
+      process.umask(before);
+    }
   });
 
   it('reopens an existing database without migrating again', () => {
