@@ -74,9 +74,12 @@ printf '%s\\n' "\${COMPREPLY[@]}"
   return lines(run('bash', ['--norc', '--noprofile', '-c', script, 'bash', line], env, cwd));
 }
 
-/** zsh: the real completion system (compinit) on a pseudo-terminal; see zsh-complete.zsh. */
-export function zshComplete(line: string, env: NodeJS.ProcessEnv, cwd: string): string[] {
-  return [...new Set(lines(run('zsh', ['-f', join(ROOT, 'test/completion/zsh-complete.zsh'), COMPLETIONS, line], env, cwd)))];
+/**
+ * zsh: the real completion system (compinit) on a pseudo-terminal, with _bosctl found in
+ * $fpath, or with `from` (a script file) sourced after compinit; see zsh-complete.zsh.
+ */
+export function zshComplete(line: string, env: NodeJS.ProcessEnv, cwd: string, from = COMPLETIONS): string[] {
+  return [...new Set(lines(run('zsh', ['-f', join(ROOT, 'test/completion/zsh-complete.zsh'), from, line], env, cwd)))];
 }
 
 /** fish: `complete -C LINE` after sourcing the script; the words without their descriptions. */

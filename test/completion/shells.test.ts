@@ -4,13 +4,14 @@
  * completed as a user's Tab would, against a database made by the CLI, and the offered
  * words are compared with what the command definitions and the database hold.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { createDeps } from '../../src/cli/context.js';
 import { createTestIo } from '../../src/cli/io.js';
 import { OUTPUT_FORMATS } from '../../src/cli/output/format.js';
 import { OPERATIONS } from '../../src/core/types.js';
-import { removeTmpDirs } from '../cli/helpers.js';
+import { BIN, removeTmpDirs } from '../cli/helpers.js';
 import { bashComplete, fishComplete, fixtureDb, have, shellEnv, shimDir, tails, zshComplete, type Fixture } from './helpers.js';
 
 afterAll(() => removeTmpDirs());
@@ -76,6 +77,12 @@ for (const [shell, complete] of Object.entries(SHELLS)) {
     it('takes the names from the --db typed on the line, not from BOSCTL_DB', () => {
       if (missing) throw new Error(`${shell} is not installed`);
       expect(tails(complete(`bosctl --db ${other.db} token revoke `, env, fx.dir))).toEqual([other.tokenId]);
+    });
+
+    it.runIf(shell === 'zsh')('works sourced after compinit too (source <(bosctl completion zsh))', () => {
+      if (missing) throw new Error(`${shell} is not installed`);
+      const script = fx.file('completion.zsh', spawnSync(process.execPath, [BIN, 'completion', 'zsh'], { encoding: 'utf8' }).stdout);
+      expect(tails(zshComplete('bosctl session status ', env, fx.dir, script))).toEqual(['rollout-v2']);
     });
 
     it('completes file names where a file is expected', () => {

@@ -1,8 +1,9 @@
 #!/usr/bin/env zsh
 # Prints what zsh's completion system offers for a command line, one match per line:
 #   zsh -f zsh-complete.zsh FPATH_DIR 'bosctl session describe '
+#   zsh -f zsh-complete.zsh SCRIPT_FILE 'bosctl session describe '
 # A child zsh runs interactively on a pseudo-terminal (zpty) with compinit and FPATH_DIR
-# first in $fpath; Tab runs a widget that completes the line with compadd wrapped so that
+# first in $fpath (or SCRIPT_FILE sourced after compinit, as ~/.zshrc would); Tab runs a widget that completes the line with compadd wrapped so that
 # every match it adds is also printed, then prints an end marker.
 zmodload zsh/zpty || exit 3
 local dir=$1 line=$2 out=
@@ -12,7 +13,11 @@ TRAPALRM() { print -u2 "zsh-complete: no answer in 60 s; read so far: ${out//$'\
 local watchdog=$!
 zpty -b z zsh -f -i
 zpty -w z "PS1='' PS2='' RPROMPT=''; unsetopt zle_bracketed_paste 2>/dev/null"
-zpty -w z "fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
+if [[ -f $dir ]]; then
+  zpty -w z "autoload -Uz compinit; compinit -u -D; source ${(q)dir}"
+else
+  zpty -w z "fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
+fi
 zpty -w z "zstyle ':completion:*' menu no; zstyle ':completion:*' list-prompt ''"
 zpty -w z 'compadd() { local -a __m; builtin compadd -O __m "$@"; (( ${#__m} )) && print -rl -- "${(@)__m/#/<""m>}" >/dev/tty; builtin compadd "$@"; }'
 # (the markers are spelled apart in what is typed: the terminal echoes it)
