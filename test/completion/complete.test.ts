@@ -103,6 +103,13 @@ describe('names from the database', () => {
     expect(await at(['token', 'revoke', ''])).toEqual([fx.tokenId]);
   });
 
+  it('offers nid names (nid000007) where hostnames are something else', async () => {
+    const t = tmpDb();
+    await ok(['inventory', 'import', t.file('n.csv', 'xname,nid,hostname\nx1000c0s0b0n0,7,cn07\nx1000c0s0b0n1,1234567,cn08\n')], { db: t.db });
+    expect(await values(['--db', t.db, 'apply-staged', 'n'])).toEqual(['nid000007', 'nid1234567']);
+    expect(await values(['--db', t.db, 'apply-staged', 'c'])).toEqual(['cn07', 'cn08']);
+  });
+
   it('completes a comma list item by item, leaving out what is already listed', async () => {
     expect(await at(['apply-staged', 'x1000c0s0b0n0,x1000c0s0'])).toEqual(['x1000c0s0b0n0,x1000c0s0b0n1']);
     expect(await at(['component', 'list', '--ids', 'x1000c1s3b0n1,x1000c1s3b0n'])).toEqual(['x1000c1s3b0n1,x1000c1s3b0n0']);
@@ -157,7 +164,7 @@ describe('names from bosd\'s API (--server)', () => {
       writeFileSync(tokenFile, remote.api.adminSecret, { mode: 0o600 });
       const on = (words: string[]) => values(['--server', remote.api.url, '--token-file', tokenFile, ...words], { ...ENV, BOSCTL_DB: fx.db });
       expect(await on(['session', 'create', '--template', ''])).toEqual(['uan-v3']);
-      expect(await on(['apply-staged', ''])).toEqual(['login1', 'x3000c0s1b0n0']);
+      expect(await on(['apply-staged', ''])).toEqual(['login1', 'nid000001', 'x3000c0s1b0n0']);
       expect(await on(['session', 'create', '--limit', 'Appl'])).toEqual(['Application', 'Application_UAN']);
       expect((await on(['token', 'revoke', ''])).length).toBe(1);
       // a token bosd refuses: no names, no error

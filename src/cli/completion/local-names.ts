@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { NameKind } from './kinds.js';
-import { countedNamed, nodeNamed, sessionNamed, tokenNamed, type NameSource, type Named } from './names.js';
+import { countedNamed, mayBeNid, nidNamed, nodeNamed, sessionNamed, tokenNamed, type NameSource, type Named } from './names.js';
 
 /**
  * Names straight from the database file, read-only: completion never creates, migrates
@@ -27,6 +27,7 @@ export function localNameSource(path: string): NameSource | undefined {
     node: () => [
       ...rows<{ xname: string; hostname: string | null }>('SELECT xname, hostname FROM nodes WHERE xname >= ? AND xname < ?').map((r) => nodeNamed(r.xname, r.hostname)),
       ...rows<{ name: string; xname: string }>('SELECT name, xname FROM node_names WHERE name >= ? AND name < ?').map((r) => nodeNamed(r.name, r.xname)),
+      ...(mayBeNid(range[0]) ? db.prepare<[], { nid: number; xname: string }>('SELECT nid, xname FROM nodes WHERE nid IS NOT NULL').all().map((r) => nidNamed(r.nid, r.xname)) : []),
     ],
     group: () => counted('SELECT grp AS k, count(*) AS n FROM node_groups WHERE grp >= ? AND grp < ? GROUP BY grp'),
     role: () => counted(`SELECT k, count(*) AS n FROM (

@@ -21,6 +21,14 @@ export function nodeNamed(name: string, other: string | null | undefined): Named
   return other ? { value: name, description: other } : { value: name };
 }
 
+/** A node's nid as Cray hostnames spell it (nid000001); bosctl accepts any zero padding. */
+export function nidNamed(nid: number, xname: string): Named {
+  return { value: `nid${String(nid).padStart(6, '0')}`, description: xname };
+}
+
+/** Whether a name typed so far could be the start of a nid name. */
+export const mayBeNid = (prefix: string) => 'nid'.startsWith(prefix.slice(0, 3));
+
 export function tokenNamed(id: string, role: string, description: string | null | undefined): Named {
   return { value: id, description: description ? `${role}: ${description}` : role };
 }

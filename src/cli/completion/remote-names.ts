@@ -2,7 +2,7 @@ import { nodeNames, roleKeys } from '../../core/inventory.js';
 import type { InventoryNode } from '../../core/types.js';
 import { RemoteBackend, type RemoteBackendOptions } from '../../client/remote-backend.js';
 import type { NameKind } from './kinds.js';
-import { countedNamed, nodeNamed, sessionNamed, tokenNamed, type NameSource, type Named } from './names.js';
+import { countedNamed, mayBeNid, nidNamed, nodeNamed, sessionNamed, tokenNamed, type NameSource, type Named } from './names.js';
 
 /** A tab press waits for bosd briefly and once: no retries, short time-outs. */
 const QUICK = { attempts: 1, connectTimeoutMs: 1_000, requestTimeoutMs: 3_000 };
@@ -22,17 +22,21 @@ export function remoteNameSource(opts: RemoteBackendOptions): NameSource {
     return countedNamed(counts);
   };
 
-  const queries: Record<NameKind, () => Promise<Named[]>> = {
+  const queries: Record<NameKind, (prefix: string) => Promise<Named[]>> = {
     template: async () => (await backend.listTemplates()).map((t) => (t.description ? { value: t.name, description: t.description } : { value: t.name })),
     session: async () => (await backend.listSessions({})).map((s) => sessionNamed(s.name, s.operation, s.template_name, s.status.status)),
-    node: async () => (await nodes()).flatMap((n) => [nodeNamed(n.xname, n.hostname), ...nodeNames(n).map((name) => nodeNamed(name, n.xname))]),
+    node: async (prefix) => (await nodes()).flatMap((n) => [
+      nodeNamed(n.xname, n.hostname),
+      ...nodeNames(n).map((name) => nodeNamed(name, n.xname)),
+      ...(n.nid !== null && mayBeNid(prefix) ? [nidNamed(n.nid, n.xname)] : []),
+    ]),
     group: () => tally((n) => n.groups),
     role: () => tally(roleKeys),
     token: async () => (await backend.listTokens()).filter((t) => !t.revoked_at).map((t) => tokenNamed(t.id, t.role, t.description)),
   };
 
   return {
-    names: (kind) => queries[kind](),
+    names: (kind, prefix) => queries[kind](prefix),
     close() { backend.close(); },
   };
 }
