@@ -21,6 +21,23 @@ export function newComponent(id: string): Component {
   };
 }
 
+/** Whether a node's reported boot is older than the TTL (and so no longer trusted), as BOS judges it. */
+export function actualStateExpired(c: Pick<Component, 'actual_state'>, ttlSeconds: number, now: Date): boolean {
+  const a = c.actual_state;
+  if (artifactsEmpty(a.boot_artifacts) || !a.last_updated) return false;
+  const at = Date.parse(a.last_updated);
+  return Number.isFinite(at) && now.getTime() - at > ttlSeconds * 1000;
+}
+
+/** BOS's actual state clean-up: the reported boot is forgotten; an idle node shows why. */
+export function expireActualState(c: Component, now: string): Component {
+  return {
+    ...c,
+    actual_state: { boot_artifacts: { kernel: '', kernel_parameters: '', initrd: '' }, bss_token: '', last_updated: now },
+    ...(c.enabled ? {} : { last_action: { action: 'actual_state_cleanup', failed: false, last_updated: now } }),
+  };
+}
+
 /** BOS's status: the override when set, else derived from phase and last action. */
 export function computeStatus(c: Pick<Component, 'status' | 'last_action'>): ComponentStatusName {
   if (c.status.status_override) return c.status.status_override as ComponentStatusName;

@@ -5,6 +5,7 @@ import type { Actor, BootArtifacts, Component } from '../core/types.js';
 import { bmcOf, chassisOf } from '../core/xname.js';
 import { admitPowerOp, budgetExhausted, heldReason, type PowerCaps } from '../core/rollout-safety.js';
 import type { Store } from '../store/store.js';
+import { cleanupCompletedSessions, expireActualStates } from '../services/housekeeping.js';
 import { Coalescer, Semaphore } from './coalesce.js';
 import { DueQueue } from './due-queue.js';
 import type { BootParamsDriver, CfsState, ConfigDriver, PowerDriver, PowerTarget } from './drivers.js';
@@ -27,6 +28,8 @@ export interface ReconcilerConfig {
   sweepMs: number;
   /** How long BSS and CFS calls wait for others to join their batch (ms). */
   batchWindowMs: number;
+  /** How often expired actual states and old complete sessions are cleaned up (ms; default 60 s). */
+  housekeepingMs?: number;
 }
 
 export const DEFAULT_RECONCILER_CONFIG: ReconcilerConfig = {
@@ -58,6 +61,8 @@ interface WriteItem {
 type WriteResult = { rev: number; component: Component } | 'conflict' | 'gone' | 'unchanged';
 
 const ACTOR: Actor = { user: 'bosd', via: 'bosd reconciler' };
+/** Not the reconciler's own actor: its changes must be reloaded like anyone else's. */
+const HOUSEKEEPING: Actor = { user: 'bosd', via: 'bosd housekeeping' };
 
 /**
  * Drives every enabled component towards its desired state. All state is in the database:
@@ -80,6 +85,7 @@ export class Reconciler {
   private lastDataVersion = -1;
   private timer: NodeJS.Timeout | undefined;
   private lastSweep = 0;
+  private lastHousekeeping = 0;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly due = new DueQueue();
@@ -152,6 +158,10 @@ export class Reconciler {
       if (now - this.lastSweep >= this.config.sweepMs) {
         this.lastSweep = now;
         this.sweepSessions();
+      }
+      if (now - this.lastHousekeeping >= (this.config.housekeepingMs ?? 60_000)) {
+        this.lastHousekeeping = now;
+        this.housekeeping();
       }
       const cap = this.options.max_component_batch_size || Number.POSITIVE_INFINITY;
       for (let id = this.busyCount < cap ? this.due.popDue(now) : undefined; id !== undefined; id = this.busyCount < cap ? this.due.popDue(now) : undefined) {
@@ -582,6 +592,15 @@ export class Reconciler {
     } catch (e) {
       return ids.map(() => e as Error);
     }
+  }
+
+  /** BOS's clean-up operators; what they change is picked up by the next reload. */
+  private housekeeping(): void {
+    const ctx = { store: this.store, actor: HOUSEKEEPING, now: () => new Date(this.now()) };
+    const expired = expireActualStates(ctx);
+    const deleted = cleanupCompletedSessions(ctx);
+    if (expired.length > 0) this.wakeRequested = true;
+    if (expired.length + deleted.length > 0) this.log.log('info', 'cleaned up', { actual_states_expired: expired.length, sessions_deleted: deleted.length });
   }
 
   /** pending → running once bosd sees a session; running → complete when no node works for it. */

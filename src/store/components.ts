@@ -98,6 +98,13 @@ export class ComponentStore {
     return r ? { component: fromRow(r), rev: r.rev } : undefined;
   }
 
+  /** Components whose reported boot (any artifact set) was last updated before `iso`. */
+  actualStatesBefore(iso: string): Component[] {
+    return prepared<[string], Row>(this.db, `SELECT * FROM components WHERE json_extract(actual_state, '$.last_updated') < ?
+      AND (coalesce(json_extract(actual_state, '$.boot_artifacts.kernel'), '') <> '' OR coalesce(json_extract(actual_state, '$.boot_artifacts.initrd'), '') <> ''
+        OR coalesce(json_extract(actual_state, '$.boot_artifacts.kernel_parameters'), '') <> '') ORDER BY id`).all(iso).map(fromRow);
+  }
+
   /** The component's revision alone (cheap: no JSON to parse). */
   revisionOf(id: string): number | undefined {
     return prepared<[string], { rev: number }>(this.db, 'SELECT rev FROM components WHERE id = ?').get(id)?.rev;
