@@ -42,6 +42,11 @@ describe('the static part comes from the command tree', () => {
     }
   });
 
+  it('completes the commands after help', async () => {
+    expect(await values(['help', 'sessiont'])).toEqual(['sessiontemplate']);
+    expect(await values(['session', 'help', 'st'])).toEqual(['status']);
+  });
+
   it('offers each command\'s visible flags and the global ones, never a hidden one', async () => {
     for (const [cmd, path] of commands(program())) {
       const got = await values([...path, '-']);

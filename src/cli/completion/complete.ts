@@ -41,8 +41,9 @@ function flagCandidates(cmd: Command): Named[] {
   return out;
 }
 
+/** The subcommands --help lists (not hidden ones, nor commander's own `help`). */
 function subcommandCandidates(cmd: Command): Named[] {
-  return cmd.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map((c) => ({ value: c.name(), description: oneLine(c.description()) }));
+  return cmd.createHelp().visibleCommands(cmd).filter((c) => cmd.commands.includes(c)).map((c) => ({ value: c.name(), description: oneLine(c.description()) }));
 }
 
 /** The words of a pattern like /^(debug|info)$/i, in the case of the default value. */
@@ -80,8 +81,6 @@ function splitList(current: string, limit: boolean): { head: string; item: strin
   return { head: current.slice(0, cut + op.length), item: current.slice(cut + op.length) };
 }
 
-const itemPrefix = (current: string, limit: boolean) => splitList(current, limit).item;
-
 function listed(current: string, items: Named[], limit: boolean): Named[] {
   const { head } = splitList(current, limit);
   const already = new Set(head.split(',').map((w) => w.replace(/^[&!]+/, '')));
@@ -100,7 +99,7 @@ async function valuesOf(kind: ValueKind, current: string, pos: Position, source:
     case 'names': {
       const src = await source();
       if (!src) return { candidates: [] };
-      const prefix = kind.list ? itemPrefix(current, kind.limit === true) : current;
+      const prefix = kind.list ? splitList(current, kind.limit === true).item : current;
       const lists = await Promise.allSettled(kind.of.map((k: NameKind) => src.names(k, prefix)));
       const items = lists.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
       if (kind.limit) items.push({ value: 'all', description: 'every node' });

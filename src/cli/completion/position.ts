@@ -74,6 +74,7 @@ export function locate(program: Command, before: string[], current: string): Pos
     }
     const sub = args.length === 0 && !onlyArgs ? findSubcommand(command, word) : undefined;
     if (sub) command = sub;
+    else if (word === 'help' && args.length === 0 && command.commands.length > 0) continue; // commander's `help [command]`
     else args.push(word);
   }
 
