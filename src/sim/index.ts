@@ -45,7 +45,7 @@ export interface Simulator {
   readonly timeScale: number;
   inventory(): SimInventoryRecord[];
   setBosUrl(url: string, token?: string): void;
-  /** xnames may be node xnames or BMC xnames (a BMC-wide bmc_5xx / bmc_hang). Unknown names throw. */
+  /** xnames may be node xnames or BMC xnames (a BMC-wide bmc_5xx / bmc_hang / bmc_conn_reset). Unknown names throw. */
   setFault(kind: FaultKind, xnames: string[], on: boolean): void;
   faults(): Record<FaultKind, string[]>;
   node(xname: string): SimNodeView;

@@ -90,6 +90,12 @@ export class Redfish {
       res.on('close', () => this.held.delete(res));
       return; // never answered
     }
+    if (faulty('bmc_conn_reset')) {
+      // The BMC's web server drops the connection without an answer (ECONNRESET to the client).
+      if (isReset) this.fleet.logReset(node, await this.peekResetType(req), false, 0);
+      req.socket.resetAndDestroy();
+      return;
+    }
     if (faulty('bmc_5xx')) {
       this.counters.errors5xx++;
       if (isReset) this.fleet.logReset(node, await this.peekResetType(req), false, 500);

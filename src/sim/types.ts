@@ -48,10 +48,11 @@ export const FAULT_KINDS = [
   'wrong_artifacts',
   'cfs_fails',
   'reset_refused',
+  'bmc_conn_reset',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** `xnames` may name nodes or (for bmc_5xx / bmc_hang) BMCs; `rate` picks that share of all nodes with the seed. */
+/** `xnames` may name nodes or (for bmc_5xx / bmc_hang / bmc_conn_reset) BMCs; `rate` picks that share of all nodes with the seed. */
 export interface FaultSpec {
   kind: FaultKind;
   xnames?: string[];
