@@ -751,8 +751,10 @@ describe('help, version, demo', () => {
     expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'image', 'inventory', 'options', 'session', 'sessiontemplate', 'slurm', 'token']);
     expect(leaves.map((l) => l.join(' ')).sort()).toEqual([
       'apply-staged',
+      'completion',
       'component describe', 'component history', 'component list', 'component update',
       'demo',
+      'doctor',
       'image inspect',
       'inventory describe', 'inventory import', 'inventory list',
       'options list', 'options update',

@@ -11,12 +11,12 @@ The script completes commands, flags, fixed values (-o, --operation, ...) and na
 the database or bosd's API, as the command line would use them (--db, --server, the
 environment, the config file): templates, sessions, nodes, groups, roles, option keys, tokens.
 
-Install:
-  bash   source <(bosctl completion bash)             # in ~/.bashrc; or save it as
-         bosctl completion bash > /etc/bash_completion.d/bosctl
-  zsh    bosctl completion zsh > "\${fpath[1]}/_bosctl"  # then start a new shell (compinit)
-         or: source <(bosctl completion zsh)           # in ~/.zshrc, after compinit
-  fish   bosctl completion fish > ~/.config/fish/completions/bosctl.fish
+Examples:
+  source <(bosctl completion bash)                        # bash: in ~/.bashrc
+  bosctl completion bash > /etc/bash_completion.d/bosctl  # bash: for everyone
+  bosctl completion zsh > "\${fpath[1]}/_bosctl"           # zsh: then start a new shell (compinit)
+  source <(bosctl completion zsh)                         # zsh: in ~/.zshrc, after compinit
+  bosctl completion fish > ~/.config/fish/completions/bosctl.fish
 
 The same scripts ship in completions/ (bosctl.bash, _bosctl, bosctl.fish).`)
     .action((shell: Shell) => {
