@@ -19,6 +19,8 @@ export interface Facts {
   powerFailures?: number;
   /** CFS's view; null when bosd runs without CFS; undefined when not read yet. */
   cfs?: { desired_config: string; enabled: boolean; configuration_status: string } | null;
+  /** Calls setting the desired configuration in CFS that failed in a row (counted by bosd). */
+  configureFailures?: number;
 }
 
 export type Step =
@@ -147,7 +149,9 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
     if (facts.cfs === undefined) return { step: { kind: 'observe', power: false, cfs: true }, component: c };
     const cfs = facts.cfs;
     if (cfs.desired_config !== configuration || !cfs.enabled) {
-      if (failedCall && c.status.phase === 'configuring' && now < backoffUntil(1)) return keep('configuring', backoffUntil(1));
+      const failures = failedCall && c.status.phase === 'configuring' ? facts.configureFailures ?? 1 : 0;
+      if (failures >= limit) return fail(`could not set configuration ${configuration} in CFS after ${failures} attempt(s): ${c.error}`);
+      if (failures > 0 && now < backoffUntil(failures)) return keep('configuring', backoffUntil(failures));
       return { step: { kind: 'configure' }, component: { ...c, status: { ...c.status, phase: 'configuring', status_override: '' } } };
     }
     if (cfs.configuration_status === 'configured') return { step: { kind: 'done' }, component: c };

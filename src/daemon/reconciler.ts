@@ -46,6 +46,8 @@ interface NodeWork {
   power?: { state: PowerState; at: number };
   powerError?: string;
   powerFailures: number;
+  /** Failed calls setting its CFS configuration, in a row (a restart starts the count again). */
+  configureFailures: number;
   cfs?: { state: CfsState | null; at: number };
   dueAfterStep?: boolean;
   /** Why its power operation waits for others (logged once per reason). */
@@ -272,6 +274,7 @@ export class Reconciler {
       // Facts stay valid across a reload unless the goal changed.
       power: desiredChanged ? undefined : old?.power,
       powerFailures: old?.powerFailures ?? 0,
+      configureFailures: old?.configureFailures ?? 0,
       cfs: undefined,
     });
     this.due.set(component.id, 0);
@@ -343,6 +346,7 @@ export class Reconciler {
     facts.power = w.power?.state;
     facts.powerError = w.powerError;
     facts.powerFailures = w.powerFailures;
+    facts.configureFailures = w.configureFailures;
     let d = decide(w.component, facts, this.options, this.now());
     if (d.step.kind === 'observe' && d.step.cfs) {
       if (!this.drivers.cfs) facts.cfs = null;
@@ -477,10 +481,12 @@ export class Reconciler {
         try {
           await this.cfsPatches.add({ id: w.id, patch: { desired_config: w.component.desired_state.configuration ?? '', enabled: true, tags: { bos_session: w.component.session } } });
           w.cfs = undefined;
+          w.configureFailures = 0;
           const r = await this.write(w, { fn: () => undefined, event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } } });
           this.afterWrite(w, r);
           this.setDue(w, this.now() + this.config.cfsPollMs);
         } catch (e) {
+          w.configureFailures++;
           await this.recordCallFailure(w, (e as Error).message);
         }
         return;

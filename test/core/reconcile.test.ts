@@ -69,6 +69,23 @@ describe('decide: a reboot, step by step', () => {
       .toEqual({ kind: 'fail', reason: 'CFS failed to apply configuration cfg' });
   });
 
+  it('retries a failed CFS call with growing back-off, and fails the node after the retry policy', () => {
+    const at = T0 + 100_000;
+    const booted: Component = {
+      ...rebooting(),
+      actual_state: { boot_artifacts: v2, bss_token: 'T' },
+      status: { phase: 'configuring', status: 'configuring', status_override: '' },
+      last_action: { action: 'powering_on', failed: true, last_updated: iso(at) },
+      error: 'CFS PATCH /v3/components answered 503',
+    };
+    const cfsOld = { desired_config: 'old', enabled: false, configuration_status: 'pending' };
+    expect(step(booted, { power: 'On', cfs: cfsOld, configureFailures: 1 }, at + 500).step).toEqual({ kind: 'wait', until: at + 1000 });
+    expect(step(booted, { power: 'On', cfs: cfsOld, configureFailures: 1 }, at + 1000).step.kind).toBe('configure');
+    expect(step(booted, { power: 'On', cfs: cfsOld, configureFailures: 2 }, at + 1000).step).toEqual({ kind: 'wait', until: at + 2000 });
+    expect(step(booted, { power: 'On', cfs: cfsOld, configureFailures: 3 }, at + 10_000).step)
+      .toEqual({ kind: 'fail', reason: 'could not set configuration cfg in CFS after 3 attempt(s): CFS PATCH /v3/components answered 503' });
+  });
+
   it('without CFS or configuration, a booted node is done', () => {
     const booted = { ...rebooting(''), actual_state: { boot_artifacts: v2 } };
     expect(step(booted, { power: 'On' }).step.kind).toBe('done');
