@@ -291,18 +291,8 @@ export class RemoteBackend implements Backend {
 
   /** The session, BOS's extended status and bosctl's controls, and counts from its components (as the local service). */
   async sessionStatus(name: string): Promise<SessionStatusReport> {
-    const id = seg(name, missing.session);
-    const ctx: CallContext = { notFound: 'BOS_SESSION_NOT_FOUND' };
-    const [session, extended, control, own, staged, rules] = await Promise.all([
-      this.get<Session>(`/sessions/${id}`, ctx),
-      this.get<SessionStatusReport['extended']>(`/sessions/${id}/status`, ctx),
-      this.get<SessionStatusReport['control']>(`/sessions/${id}/control`, ctx),
-      this.get<Component[]>('/components', {}, { session: name }),
-      this.get<Component[]>('/components', {}, { staged_session: name }),
-      import('../core/session-status.js'),
-    ]);
-    const all = [...own, ...staged.filter((c) => c.session !== name)];
-    return { session, control, counts: rules.sessionCounts(name, all), extended };
+    // One request, one read on the server: the parts agree with each other.
+    return this.get<SessionStatusReport>(`/sessions/${seg(name, missing.session)}/report`, { notFound: 'BOS_SESSION_NOT_FOUND' });
   }
 
   async sessionHistory(name: string, limit?: number): Promise<EventRecord[]> {

@@ -52,6 +52,7 @@ const ENTRIES: Entry[] = [
   { route: 'POST /sessions/:id/status', what: 'save session status', method: 'POST', url: '/v2/sessions/stage-v2/status', expect: { admin: 200 } },
   { route: 'GET /sessions/:id/history', what: 'session history', method: 'GET', url: '/v2/sessions/stage-v2/history', expect: { admin: 200 } },
   { route: 'GET /sessions/:id/control', what: 'session control', method: 'GET', url: '/v2/sessions/stage-v2/control', expect: { admin: 200 } },
+  { route: 'GET /sessions/:id/report', what: 'session report', method: 'GET', url: '/v2/sessions/stage-v2/report', expect: { admin: 200 } },
   { route: 'POST /sessions/:id/resume', what: 'resume a session', method: 'POST', url: '/v2/sessions/stage-v2/resume', expect: { admin: 200 } },
   { route: 'POST /sessions/:id/abort', what: 'abort a session', method: 'POST', url: '/v2/sessions/auth-s/abort', expect: { admin: 200 } },
   // Allowed for admin, but nothing has an earlier stable state to roll back to: a 400, not a 401/403.

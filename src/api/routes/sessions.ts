@@ -67,6 +67,11 @@ export const sessionRoutes: Route[] = [
     method: 'GET', path: '/sessions/:id/control', perm: 'admin',
     handler: ({ params, ctx }) => ({ status: 200, body: sessionStatus(ctx, params.id).control }),
   },
+  // bosctl's extension: what `session status` shows (session, control, counts, extended status), read at once.
+  {
+    method: 'GET', path: '/sessions/:id/report', perm: 'admin',
+    handler: ({ params, ctx }) => ({ status: 200, body: sessionStatus(ctx, params.id) }),
+  },
   {
     method: 'POST', path: '/rollback', perm: 'admin',
     handler: ({ body, ctx }) => {
