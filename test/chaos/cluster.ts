@@ -50,6 +50,8 @@ export interface Cluster {
   nodeToken: string;
   /** Starts bosd (log file bosd-<n>.log in dir) and points the nodes' boot reports at it. */
   startBosd(): Promise<BosdChild>;
+  /** Stops every bosd started (SIGTERM), leaving their logs. */
+  stopBosd(): Promise<void>;
   /** Every bosd log written so far. */
   logs(): string[];
   close(): Promise<void>;
@@ -78,6 +80,9 @@ export async function startCluster(o: { sim: SimOptions; options: Record<string,
       return b;
     },
     logs: () => children.map((_, i) => readFileSync(join(dir, `bosd-${i}.log`), 'utf8')),
+    async stopBosd() {
+      for (const c of children) await stopChild(c.child, 5000);
+    },
     async close() {
       for (const c of children) await stopChild(c.child, 5000);
       ro.close();
