@@ -381,8 +381,8 @@ export class Reconciler {
         // A power request's intent is stored once a Redfish slot is free, decided again then:
         // its wait counts from the request, and a crash leaves only requests in flight in doubt.
         await this.sem.run(async () => {
-          const now = decide(w.component, facts, this.options, this.now());
-          if (await this.persistIntent(w, now)) await this.perform(w, now, phase);
+          const fresh = decide(w.component, facts, this.options, this.now());
+          if (await this.persistIntent(w, fresh)) await this.perform(w, fresh, phase);
         });
         return;
       }
