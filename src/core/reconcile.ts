@@ -159,8 +159,9 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
     return keep('configuring');
   }
 
-  // Not (yet) running the desired artifacts.
-  if (action === 'powering_on' && !failedCall) {
+  // Not (yet) running the desired artifacts. A power-on whose call failed may still have taken
+  // (the BMC acted, then timed out): a node that is on is booting then, not to be cycled again.
+  if (action === 'powering_on' && (!failedCall || power === 'On' || power === 'PoweringOn')) {
     if (power === 'On' || power === 'PoweringOn') {
       const deadline = Date.parse(c.last_action.last_updated!) + o.max_boot_wait_time * 1000;
       if (now < deadline) return keep('powering_on', deadline);

@@ -32,7 +32,7 @@ export interface RedfishCounters {
 /** The Redfish services of every BMC of the fleet (Systems, ComputerSystem.Reset, sessions, tasks). */
 export class Redfish {
   readonly counters: RedfishCounters = { requests: 0, unauthorized: 0, errors5xx: 0, hung: 0, sessions: 0 };
-  /** Responses deliberately never sent (bmc_hang); their sockets are destroyed at close(). */
+  /** Responses deliberately never sent (bmc_hang, reset_no_answer); their sockets are destroyed at close(). */
   readonly held = new Set<ServerResponse>();
 
   constructor(
@@ -86,9 +86,8 @@ export class Redfish {
     if (faulty('bmc_hang')) {
       this.counters.hung++;
       if (isReset) this.fleet.logReset(node, await this.peekResetType(req), false, 0);
-      this.held.add(res);
-      res.on('close', () => this.held.delete(res));
-      return; // never answered
+      this.hold(res);
+      return;
     }
     if (faulty('bmc_conn_reset')) {
       // The BMC's web server drops the connection without an answer (ECONNRESET to the client).
@@ -273,6 +272,12 @@ export class Redfish {
     this.fleet.applyReset(node, type);
     const bmc = node.bmc;
     bmc.acceptedResets++;
+    if (this.fleet.hasFault(node, 'reset_no_answer')) {
+      // It acted, then never answers: the client times out not knowing the reset took.
+      this.fleet.logReset(node, type, true, 0);
+      this.hold(res);
+      return;
+    }
     if (node.profile === 'cray-ex') {
       this.fleet.logReset(node, type, true, 200);
       return sendJson(res, 200, {}, ODATA);
@@ -359,7 +364,13 @@ export class Redfish {
     return this.notAllowed(res, 'GET, DELETE');
   }
 
-  /** Ends the responses held by bmc_hang (their sockets are destroyed by the listeners). */
+  /** Never answers `res` (until close()). */
+  private hold(res: ServerResponse): void {
+    this.held.add(res);
+    res.on('close', () => this.held.delete(res));
+  }
+
+  /** Ends the responses held by bmc_hang and reset_no_answer (their sockets are destroyed by the listeners). */
   close(): void {
     for (const res of this.held) res.destroy();
     this.held.clear();

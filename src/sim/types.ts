@@ -49,6 +49,7 @@ export const FAULT_KINDS = [
   'cfs_fails',
   'reset_refused',
   'bmc_conn_reset',
+  'reset_no_answer',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

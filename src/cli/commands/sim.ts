@@ -34,7 +34,7 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--inventory <file>', 'write the inventory (JSON) for "bosctl inventory import"')
     .option('--credentials-file <file>', 'write a Redfish credentials file for bosd (mode 600)')
     .option('--bos-url <url>', 'where booted nodes report (bosd\'s API)')
-    .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused, bmc_conn_reset (repeatable)', collect, [])
+    .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused, bmc_conn_reset, reset_no_answer (repeatable)', collect, [])
     .option('--timing <name=seconds>', 'simulated seconds of gracefulOff, forceOff, powerOn, boot, configure (repeatable)', collect, [])
     .option('--seed <n>', 'seed of fault rates', (v) => Number(v), 1)
     .addHelpText('after', `
@@ -88,7 +88,7 @@ Examples:
 
 function parseFault(text: string): { kind: never; xnames?: string[]; rate?: number } {
   const m = /^([a-z_0-9]+)(?::(.+)|@(\d*\.?\d+))$/.exec(text.trim());
-  const kinds = ['bmc_5xx', 'bmc_hang', 'graceful_ignored', 'never_boots', 'wrong_artifacts', 'cfs_fails', 'reset_refused', 'bmc_conn_reset'];
+  const kinds = ['bmc_5xx', 'bmc_hang', 'graceful_ignored', 'never_boots', 'wrong_artifacts', 'cfs_fails', 'reset_refused', 'bmc_conn_reset', 'reset_no_answer'];
   if (!m || !kinds.includes(m[1])) {
     throw bosError('BOS_VALUE_INVALID', `invalid --fault "${text}": expected KIND:XNAME[,XNAME] or KIND@RATE with KIND one of ${kinds.join(', ')}`);
   }
