@@ -118,6 +118,8 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
   const forceOff = (): Decision => {
     const n = stats.power_off_forceful_attempts;
     if (n >= limit) {
+      // The last request failed outright (refused, no answer): nothing was waited for.
+      if (failedCall) return fail(`could not power off: ${n} forced power-off request(s) failed; last error: ${c.error}`);
       return fail(`did not power off after ${n} forced power-off attempt(s) (waited ${o.max_power_off_wait_time} s each)${c.error ? `; last error: ${c.error}` : ''}`);
     }
     if (failedCall && action === 'powering_off_forcefully' && now < backoffUntil(n)) return keep('powering_off', backoffUntil(n));

@@ -26,7 +26,7 @@ const REASON: Partial<Record<FaultKind, RegExp>> = {
   bmc_5xx: /^could not read the power state: .*GET \S*\/redfish\/v1\S* answered 500\b/,
   bmc_hang: /^could not read the power state: .*GET \S*\/redfish\/v1\S* timed out/,
   bmc_conn_reset: /^could not read the power state: .*GET \S*\/redfish\/v1\S* failed: .*ECONNRESET/,
-  reset_refused: /^did not power off after \d+ forced power-off attempt\(s\).*last error: .*POST \S*\/ComputerSystem\.Reset answered 400\b/,
+  reset_refused: /^could not power off: \d+ forced power-off request\(s\) failed; last error: .*POST \S*\/ComputerSystem\.Reset answered 400\b/,
 };
 
 let cluster: Cluster | undefined;

@@ -119,7 +119,10 @@ describe('decide: failures and retries', () => {
     const spent = { ...c, event_stats: { ...c.event_stats, power_off_forceful_attempts: 3 } };
     const d = step(spent, { power: 'On' }, T0 + 10_000);
     expect(d.step.kind).toBe('fail');
-    expect((d.step as { reason: string }).reason).toMatch(/3 forced power-off attempt\(s\).*last error: BMC x: 500/);
+    expect((d.step as { reason: string }).reason).toBe('could not power off: 3 forced power-off request(s) failed; last error: BMC x: 500');
+    // Requests that were accepted but did not take effect: the waits are what was spent.
+    const ignored = { ...spent, last_action: { ...spent.last_action, failed: false }, error: '' };
+    expect((step(ignored, { power: 'On' }, T0 + 300_000).step as { reason: string }).reason).toBe('did not power off after 3 forced power-off attempt(s) (waited 300 s each)');
   });
 
   it('retry_policy on the component overrides the default', () => {

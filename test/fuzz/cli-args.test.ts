@@ -69,14 +69,13 @@ const badOutput = fc.tuple(fc.constantFrom(...COMMANDS.filter((c) => c.length ==
 const badOperation = fc.oneof(word, wild).filter((o) => !['boot', 'reboot', 'shutdown'].includes(o))
   .map((op): Case => ({ argv: ['session', 'create', '--template', 'compute-v2', '--stage', '--operation', op], bad: true }));
 /**
- * Limits that are malformed or name nothing known: bad input either way. An empty (or blank)
- * --limit is left out: the CLI passes it on as BOS's "no limit", i.e. every node (reported to
- * the lead as a finding: `--limit "$EMPTY"` stages the whole machine).
+ * Limits that are malformed, empty or name nothing known: bad input either way (an empty
+ * --limit, e.g. from an unset shell variable, must not mean every node).
  */
 const badLimit = fc.oneof(
-  fc.constantFrom(',', ',,', '&', '!', '!&x', 'nid[', 'nid[5-1]', 'nid[a-b]', 'x1000c0s0b0n0]', '&&Compute', 'Compute,!'),
+  fc.constantFrom('', ' ', '\t', ',', ',,', '&', '!', '!&x', 'nid[', 'nid[5-1]', 'nid[a-b]', 'x1000c0s0b0n0]', '&&Compute', 'Compute,!'),
   word.filter((w) => !['all', 'compute', 'gpu'].includes(w.toLowerCase())).map((w) => `zz${w}`),
-  wild.filter((w) => w.trim() !== '' && !/^[\s,]*(all|\*)[\s,]*$/i.test(w)),
+  wild.filter((w) => !/^[\s,]*(all|\*)[\s,]*$/i.test(w)),
 ).map((limit): Case => ({ argv: ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', limit], bad: true }));
 const badBudget = fc.oneof(
   fc.constantFrom('-1', 'abc', '101%', '1.5', '', '1e3', '0x10', '5%%', '%', 'Infinity', 'NaN', '99999999999999999999'),

@@ -86,6 +86,10 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       if (o.wait && stage) throw bosError('BOS_USAGE', '--wait follows nodes bosd acts on now; a staged session waits for apply-staged (follow it with "bosctl session status S --watch")');
       if (o.wait && o.dryRun) throw bosError('BOS_USAGE', '--wait has nothing to wait for with --dry-run');
       if (o.wait) checkInterval(o.interval);
+      // An empty variable in a script ($NODES) must not widen a session to the whole template.
+      if (o.limit !== undefined && o.limit.trim() === '') {
+        throw bosError('BOS_LIMIT_INVALID', 'empty --limit: name the nodes (xnames, nids, hostnames, groups, roles), or leave --limit out for every node of the template');
+      }
       const backend = await deps.backend(cmd);
       const request = {
         name: o.name, template_name: template, operation: o.operation, limit: o.limit, stage, include_disabled: o.includeDisabled === true,
