@@ -84,6 +84,7 @@ const cases: Case[] = [
   { name: 'limit that names nothing (&)', args: ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', '&'], code: 2 },
   { name: 'reversed hostlist in a limit', args: ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', 'nid[5-1]'], code: 2 },
   { name: 'limit that leaves no nodes', args: ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', 'gpu,!gpu'], code: 2 },
+  { name: 'empty limit (an unset shell variable)', args: ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', ''], code: 2, message: /empty --limit/ },
   { name: 'unknown component status filter', args: ['component', 'list', '--status', 'bogus'], code: 2 },
   { name: 'history --last 0', args: ['component', 'history', 'nid000001', '--last', '0'], code: 2 },
   { name: 'inventory file that does not exist', args: ['inventory', 'import', '/nonexistent/nodes.csv'], code: 2 },
