@@ -18,7 +18,12 @@ export function baseProgram(_deps: CliDeps): Command {
     .option('-q, --quiet', 'print only errors and requested data')
     .option('-v, --verbose', 'print more detail, including error codes')
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .configureHelp({
+      sortSubcommands: false,
+      showGlobalOptions: true,
+      // Command lists show names (as gh does); each command's own --help shows its usage.
+      subcommandTerm: (cmd) => [cmd.name(), ...cmd.aliases()].join('|'),
+    })
     .addHelpText('after', `
 Examples:
   bosctl inventory import nodes.csv

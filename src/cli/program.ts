@@ -19,20 +19,25 @@ import { register as registerCompletion } from './commands/completion.js';
 /** Every command: what --help, the man pages and every command but apply-staged use. */
 export function buildProgram(deps: CliDeps): Command {
   const program = baseProgram(deps);
-  registerInventory(program, deps);
+  // Grouped as gh groups its commands: the workflow first, then what it stands on.
+  program.commandsGroup('Rolling upgrades:');
   registerTemplate(program, deps);
   registerSession(program, deps);
-  registerComponent(program, deps);
   registerApplyStaged(program, deps);
-  registerOptions(program, deps);
-  registerDemo(program, deps);
+  registerComponent(program, deps);
   registerRollback(program, deps);
+  program.commandsGroup('Cluster and access:');
+  registerInventory(program, deps);
+  registerOptions(program, deps);
   registerToken(program, deps);
   registerImage(program, deps);
   registerSlurm(program, deps);
+  program.commandsGroup('Set-up and help:');
   registerDoctor(program, deps);
-  registerSim(program, deps);
   registerCompletion(program, deps);
+  registerDemo(program, deps);
+  registerSim(program, deps);
+  program.helpCommand('help [command]', 'show the help of a command');
 
   return finishProgram(program, deps);
 }

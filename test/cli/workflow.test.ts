@@ -707,14 +707,13 @@ describe('help, version, demo', () => {
   });
 
   /** Command names listed under "Commands:" of a help text (first name of name|alias). */
+  /** The commands listed under "Commands:" or a group heading ("Rolling upgrades:", ...). */
   function commandsOf(help: string): string[] {
     const out: string[] = [];
     let inCommands = false;
     for (const line of help.split('\n')) {
-      if (/^Commands:/.test(line)) { inCommands = true; continue; }
-      if (!inCommands) continue;
-      if (line.trim() === '' || /^\S/.test(line)) break;
-      const m = /^ {2}(\S+)/.exec(line);
+      if (/^\S/.test(line)) { inCommands = /^[A-Z][\w -]*:$/.test(line) && !/^(Usage|Arguments|Options|Global Options|Examples):$/.test(line); continue; }
+      const m = inCommands ? /^ {2}(\S+)/.exec(line) : null;
       if (m && !/^ {3}/.test(line)) out.push(m[1].split('|')[0]);
     }
     return out.filter((c) => c !== 'help');
