@@ -45,22 +45,44 @@ export class Coalescer<T, R> {
 /** Bounds how many calls run at once (Redfish calls in flight). */
 export class Semaphore {
   private active = 0;
-  private readonly queue: Array<() => void> = [];
+  private readonly urgent = new FifoQueue<() => void>();
+  private readonly queue = new FifoQueue<() => void>();
 
   constructor(private readonly max: number) {}
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+  /** Runs fn when a slot is free; urgent callers are let in before the others waiting. */
+  async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => (urgent ? this.urgent : this.queue).push(r));
     this.active++;
     try {
       return await fn();
     } finally {
       this.active--;
-      this.queue.shift()?.();
+      (this.urgent.shift() ?? this.queue.shift())?.();
     }
   }
 
   get inFlight(): number {
     return this.active;
+  }
+}
+
+/** A queue with O(1) shift: arrays shift in O(n), and 10,000 nodes may wait at once. */
+class FifoQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
   }
 }

@@ -333,7 +333,9 @@ export class Reconciler {
     const needPower = stale || w.powerError !== undefined;
     if (needPower) {
       try {
-        const state = await this.sem.run(() => this.drivers.power.powerState(this.target(w.id)));
+        // Reading the power of a node not started yet leads to its first request: it goes before
+        // the polls of nodes already waiting, so a large apply gets every node going sooner.
+        const state = await this.sem.run(() => this.drivers.power.powerState(this.target(w.id)), phase === '');
         w.power = { state, at: this.now() };
         w.powerError = undefined;
         w.powerFailures = 0;
@@ -380,10 +382,11 @@ export class Reconciler {
       if (d.step.kind === 'power_off' || d.step.kind === 'power_on') {
         // A power request's intent is stored once a Redfish slot is free, decided again then:
         // its wait counts from the request, and a crash leaves only requests in flight in doubt.
+        // Power requests go before polls (urgent).
         await this.sem.run(async () => {
           const fresh = decide(w.component, facts, this.options, this.now());
           if (await this.persistIntent(w, fresh)) await this.perform(w, fresh, phase);
-        });
+        }, true);
         return;
       }
       if (!(await this.persistIntent(w, d))) return;
