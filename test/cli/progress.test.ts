@@ -180,6 +180,17 @@ describe('session create --wait', () => {
     expect(failed).toEqual(['x1000c0s0b0n0']);
   });
 
+  it('status --watch ends once every node is stable or failed, exit 1 naming the failures', async () => {
+    const t = await bed({ faults: [{ kind: 'never_boots', xnames: ['x1000c0s0b0n0'] }] }, { max_boot_wait_time: 1, default_retry_policy: 1 });
+    await t.backend.createSession({ template_name: 'v2', operation: 'reboot', name: 'w' });
+    const io = createTestIo();
+    expect(await run(['--db', t.dbPath, 'session', 'status', 'w', '--watch', '--interval', '100'], io, ENV)).toBe(1);
+    expect(io.stderr).toBe('bosctl: session w: 1 of 4 node(s) failed; see "bosctl session status w"\n');
+    expect(io.stdout).toMatch(/failed x1000c0s0b0n0: /);
+    // The session itself never completes: its failed node stays enabled, as in BOS.
+    expect((await t.backend.sessionStatus('w')).session.status.status).not.toBe('complete');
+  });
+
   it('--wait with --stage or --dry-run is bad input (exit 2), nothing created', async () => {
     const t = await bed();
     for (const extra of [['--stage'], ['--dry-run']]) {

@@ -116,12 +116,10 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       }
       if (!o.wait) return;
       const name = created.session.name;
-      const end = await followSession(name, backend, deps, { intervalMs: o.interval, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines', untilSettled: true });
+      const end = await followSession(name, backend, deps, { intervalMs: o.interval, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines' });
       if (data) await printData(deps.io, g.output as 'json' | 'yaml', end.session);
-      const c = end.counts;
-      if (end.control.halted_at) throw new CommandFailed(`session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
-      if (c.failed > 0) throw new CommandFailed(`session ${name}: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
-      if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${c.stable} node(s) stable\n`);
+      failUnlessClean(name, end);
+      if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${end.counts.stable} node(s) stable\n`);
     });
 
   s.command('list')
@@ -153,7 +151,7 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
   s.command('status')
     .description('show a session\'s progress: nodes per phase, percent done, errors; --watch follows it to the end')
     .argument('<name>')
-    .option('-w, --watch', 'follow the session until it completes: redrawn on a terminal, one line per change otherwise')
+    .option('-w, --watch', 'follow the session until it completes or every node is stable or failed (exit 1 if any failed): redrawn on a terminal, one line per change otherwise')
     .addOption(intervalOption('--watch'))
     .addHelpText('after', '\n-o json prints BOS v2\'s extended status (GET /v2/sessions/{id}/status).\n\nExamples:\n  bosctl session status my-session\n  bosctl session status my-session --watch\n  bosctl session status my-session -o json')
     .action(async (name: string, o: { watch?: boolean; interval: number }, cmd: Command) => {
@@ -169,7 +167,7 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       }
       checkInterval(o.interval);
       const show = g.output === 'json' ? 'json' : deps.io.stdoutIsTTY ? 'redraw' : 'lines';
-      await followSession(name, backend, deps, { intervalMs: o.interval, show, untilSettled: false });
+      failUnlessClean(name, await followSession(name, backend, deps, { intervalMs: o.interval, show }));
     });
 
   s.command('history')
@@ -250,15 +248,12 @@ interface FollowOptions {
   intervalMs: number;
   /** redraw: the status screen, redrawn (a terminal); lines: one line per change; json: one object per change; nothing: the spinner only. */
   show: 'redraw' | 'lines' | 'json' | 'nothing';
-  /**
-   * Also end when every node is stable or failed, or held by a halt (session create --wait):
-   * a failed node stays enabled, so its session does not complete until someone clears it.
-   */
-  untilSettled: boolean;
 }
 
 /**
  * Follows a session to its end (status --watch, create --wait) and returns its last status.
+ * The end: complete, or every node stable or failed (or held by a halt) — a failed node stays
+ * enabled, so its session does not complete until someone clears it.
  * Between looks a spinner on stderr (a terminal only) says how far it is.
  */
 async function followSession(name: string, backend: Backend, deps: CliDeps, o: FollowOptions): Promise<StatusReport> {
@@ -288,13 +283,20 @@ async function followSession(name: string, backend: Backend, deps: CliDeps, o: F
       }
       if (r.session.status.status === 'complete') return r;
       const c = r.counts;
-      if (o.untilSettled && c.stable + c.failed + (r.control.halted_at ? c.on_hold : 0) >= r.extended.managed_components_count) return r;
+      if (c.stable + c.failed + (r.control.halted_at ? c.on_hold : 0) >= r.extended.managed_components_count) return r;
       spinner.text(`session ${name}: ${r.extended.phases.percent_complete}% complete, ${c.stable} stable, ${c.failed} failed of ${r.extended.managed_components_count} node(s)`);
       await new Promise((res) => setTimeout(res, o.intervalMs));
     }
   } finally {
     spinner.stop();
   }
+}
+
+/** The end of a followed session: exit 1 with one line when nodes failed or the budget halted it. */
+function failUnlessClean(name: string, end: StatusReport): void {
+  const c = end.counts;
+  if (end.control.halted_at) throw new CommandFailed(`session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
+  if (c.failed > 0) throw new CommandFailed(`session ${name}: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
 }
 
 /**
