@@ -214,8 +214,8 @@ export async function run({ quick = false, log = () => {}, sizes, timeScale, cpu
   const rows = [];
   // Where the time beyond the hardware's went, per size: notes under the table.
   rows.details = [];
-  for (const { nodes, timeScale: ts } of plan({ quick, sizes, timeScale })) {
-    const timeScale = ts;
+  const runs = plan({ quick, sizes, timeScale });
+  for (const { nodes, timeScale } of runs) {
     const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive });
     rows.push(...rowsFor(r, { goalOverhead: nodes >= 10_000 }));
     rows.details.push(`Rollout of ${nodes.toLocaleString('en')} nodes at time scale ${timeScale}${keepAlive ? ' (BMCs keep connections open)' : ''}: apply-staged took ${r.applyMs.toFixed(0)} ms; first node settled at ${fmtS(r.firstS)}; `

@@ -79,19 +79,18 @@ export function canPrompt(io: Io): boolean {
 }
 
 /**
- * Asks before nodes are rebooted or shut down at once. `--yes` and a single node go ahead
- * without asking; with no terminal to ask on it is an error naming --yes (a script never hangs).
+ * Asks before nodes are rebooted or shut down at once (callers skip it for --yes). A single
+ * node goes ahead without asking; with no terminal to ask on it is an error naming --yes (a script never hangs).
  * A "no" (the default) ends the command with nothing changed.
  */
 export async function confirmNow(io: Io, opts: {
-  yes: boolean;
   nodes: number;
   /** The question, e.g. "Reboot 500 nodes now (session create, template compute-v2)?" */
   question: string;
   /** The same as a statement for the error, e.g. "session create would reboot 500 nodes now". */
   what: string;
 }): Promise<void> {
-  if (opts.yes || opts.nodes <= 1) return;
+  if (opts.nodes <= 1) return;
   if (!canPrompt(io)) {
     throw bosError('BOS_CONFIRMATION_REQUIRED', `${opts.what} and there is no terminal to confirm it on: nothing was changed`);
   }

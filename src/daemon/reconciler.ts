@@ -59,7 +59,11 @@ interface WriteItem {
   id: string;
   /** The row as the caller last saw it: used without reading it again while its revision is unchanged. */
   known?: { component: Component; rev: number };
-  fn: WriteFn; event?: { action: string; detail: Record<string, unknown> }; bssToken?: { token: string; artifacts: BootArtifacts }; stable?: boolean }
+  fn: WriteFn;
+  event?: { action: string; detail: Record<string, unknown> };
+  bssToken?: { token: string; artifacts: BootArtifacts };
+  stable?: boolean;
+}
 type WriteResult = { rev: number; component: Component } | 'conflict' | 'gone' | 'unchanged';
 
 const ACTOR: Actor = { user: 'bosd', via: 'bosd reconciler' };

@@ -51,11 +51,9 @@ export class EventStore {
   }
 
   history(kind: EventKind, subject: string, limit = 1000): EventRecord[] {
-    const rows = this.db
-      .prepare<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(
-        'SELECT * FROM (SELECT * FROM events WHERE kind = ? AND subject = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
-      )
-      .all(kind, subject, limit);
+    const rows = prepared<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
+      'SELECT * FROM (SELECT * FROM events WHERE kind = ? AND subject = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+    ).all(kind, subject, limit);
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
   }
 }

@@ -25,10 +25,16 @@ function fromRow(r: Row): Session {
     stage: r.stage === 1,
     components: r.components,
     include_disabled: r.include_disabled === 1,
-    status: { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error },
+    status: statusFromRow(r),
   };
   if (r.tenant !== null) s.tenant = r.tenant;
   return s;
+}
+
+type StatusRow = Pick<Row, 'status' | 'start_time' | 'end_time' | 'error'>;
+
+function statusFromRow(r: StatusRow): Session['status'] {
+  return { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error };
 }
 
 export interface SessionControl {
@@ -77,15 +83,15 @@ export class SessionStore {
 
   /** Names and states of the sessions not complete yet, without their (long) component lists. */
   unfinished(): Array<{ name: string; status: Session['status'] }> {
-    return prepared<[], Omit<Row, 'components'>>(this.db,
+    return prepared<[], StatusRow & Pick<Row, 'name'>>(this.db,
       "SELECT name, status, start_time, end_time, error FROM sessions WHERE status IN ('pending', 'running') ORDER BY start_time, name").all()
-      .map((r) => ({ name: r.name, status: { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error } }));
+      .map((r) => ({ name: r.name, status: statusFromRow(r) }));
   }
 
   /** One session's state, without its component list. */
   statusOf(name: string): Session['status'] | undefined {
-    const r = prepared<[string], Omit<Row, 'components'>>(this.db, 'SELECT status, start_time, end_time, error FROM sessions WHERE name = ?').get(name);
-    return r ? { status: r.status as SessionStatusLabel, start_time: r.start_time, end_time: r.end_time, error: r.error } : undefined;
+    const r = prepared<[string], StatusRow>(this.db, 'SELECT status, start_time, end_time, error FROM sessions WHERE name = ?').get(name);
+    return r ? statusFromRow(r) : undefined;
   }
 
   setStatus(name: string, st: Session['status']): void {

@@ -36,7 +36,7 @@ Examples:
         const plan = await backend.rollback({ ...req, dry_run: true });
         const what = `reboot ${plan.nodes.length} nodes now`;
         await confirmNow(deps.io, {
-          yes: false, nodes: plan.nodes.length, what: `rollback would ${what}`,
+          nodes: plan.nodes.length, what: `rollback would ${what}`,
           question: `Roll back: ${what} (${o.session !== undefined ? `nodes of session ${o.session}` : `limit ${o.limit}`})?`,
         });
       }

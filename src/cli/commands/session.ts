@@ -309,7 +309,7 @@ async function confirmSession(request: SessionCreateRequest, backend: Backend, d
   const action = (AT_ONCE[plan.session.operation] ?? AT_ONCE.reboot)(affected);
   if (affected > 1 && canPrompt(deps.io)) deps.io.out(`The plan:\n${renderPlan(plan.plan, await deps.io.paint())}`);
   await confirmNow(deps.io, {
-    yes: false, nodes: affected, what: `session create would ${action}`,
+    nodes: affected, what: `session create would ${action}`,
     question: `${action[0].toUpperCase()}${action.slice(1)} (session create, template ${request.template_name})?`,
   });
 }
