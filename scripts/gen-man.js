@@ -19,6 +19,7 @@ import { createDeps } from '../dist/cli/context.js';
 import { createTestIo } from '../dist/cli/io.js';
 import { EXIT } from '../dist/core/errors.js';
 import { CONFIG_DEFAULTS, loadConfig } from '../dist/daemon/config.js';
+import { EXIT_STATUS } from '../dist/daemon/exit-code.js';
 import { VERSION } from '../dist/version.js';
 import { renderHeader, renderManPage, renderSections, roffCode, roffLines } from '../dist/cli/man-page.js';
 import { CONFIG_HELP, CONFIG_KEYS } from '../dist/cli/config-file.js';
@@ -233,9 +234,9 @@ Killed at any moment, it resumes every node from the database.`),
       {
         title: 'EXIT STATUS',
         body: [
-          tp(bold('0'), 'stopped cleanly (on SIGTERM or SIGINT, after letting calls in flight finish for stop_timeout_ms).'),
-          tp(bold('1'), 'failed while running.'),
-          tp(bold('2'), 'bad configuration (no BSS URL, BSS or CFS unreachable, credentials file missing or readable by others, a bad flag or setting).'),
+          ...EXIT_STATUS.map((s) => tp(bold(String(s.code)), `${s.meaning}.`)),
+          '.PP',
+          roffLines('The systemd unit (contrib/systemd/bosd.service) restarts bosd after exit 1 and not after exit 2 (RestartPreventExitStatus=2). BSS, CFS and S3 need not answer at start: bosd serves the API and keeps checking them.'),
         ].join('\n'),
       },
       {
@@ -289,7 +290,7 @@ function bosdYamlPage(date, parsed, keys) {
     const arg = /<([^>]+)>/.exec(opt.flags)?.[1];
     const type = arg === undefined ? 'true or false' : /^(ms|n)$/.test(arg) ? 'a positive integer' : arg;
     const def = CONFIG_DEFAULTS[camel(key)];
-    const defText = def === undefined || def === null ? '' : ` Default: ${def === '' ? '""' : String(def)}.`;
+    const defText = def === undefined || def === null ? '' : ` Default: ${def === '' ? '""' : Array.isArray(def) ? (def.length ? def.join(', ') : 'none') : String(def)}.`;
     return tp(`${bold(key)}: ${ital(type)}`, `${opt.description}${/\.$/.test(opt.description) ? '' : '.'} Flag: ${flag}.${defText}`);
   });
   const credentials = [
@@ -326,6 +327,19 @@ username and a password; the most specific one wins (bmcs, then refs, then defau
           '.PP',
           roffLines(`A node's BMC is the inventory's bmc_address (a host name or a URL), else its BMC
 xname as a host name. Passwords never appear in the log.`),
+          '.PP',
+          roffLines(`An http:// BMC address sends the password in clear: bosd refuses it (the node fails,
+saying so) unless the BMC is on a loopback address (127.0.0.0/8, ::1: the simulator), or a bmcs:
+entry allows it for that BMC with allow_insecure_http: true beside its username and password, or
+allow_insecure_bmc_http: true allows it for every BMC. An allowed one is warned about once in the
+log and by bosctl doctor.`),
+          '.PP',
+          roffLines(`A node's Redfish system is its redfish_system_id in the inventory; else the one system
+of its BMC whose Id or Name is the node's xname (in any case); else the BMC's only system.
+Anything else (several systems and none or more than one matching) fails the node with a reason
+listing each system's Id and Name; bosctl doctor lists such nodes. Same-origin 307 and 308
+redirects (sushy-tools answers them for a system addressed by its Name) are followed, at most 5;
+a redirect to another origin is refused, so credentials are never sent there.`),
         ].join('\n'),
       },
       { title: 'EXAMPLE', body: code(example) },

@@ -6,7 +6,9 @@ import type { ServiceContext } from '../services/context.js';
 import { verifyToken } from '../services/tokens.js';
 import type { Store } from '../store/store.js';
 import type { S3Client } from '../integrations/s3.js';
+import type { HealthBoard } from '../daemon/health.js';
 import { sendJson, sendProblem, toProblem } from './problem.js';
+import { RefusalLog, type Refusal, type RefusalSummary } from './refusal-log.js';
 import { routes } from './routes/index.js';
 import { versionBody } from './routes/misc.js';
 
@@ -23,6 +25,12 @@ export interface ApiDeps {
   s3?: () => Promise<S3Client>;
   /** Requests that come through the unix socket are admins (file permissions guard it). */
   isTrustedSocket?(req: IncomingMessage): boolean;
+  /** Whether the database, BSS, CFS and S3 answer (bosd's monitor); healthz reports it. */
+  health?: HealthBoard;
+  /** Directories file:// image manifests may be read from (bosd.yaml image_dirs); default none. */
+  imageDirs?: readonly string[];
+  /** Counts refused requests and rate-limits their log lines (default: one of its own, logging only). */
+  refusals?: RefusalLog;
 }
 
 export interface RouteRequest {
@@ -91,6 +99,8 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 /** The BOS v2 API as a node:http listener; only the daemon calls listen (fastify's split). */
 export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const table = compile(routes);
+  const imageDirs = [...(deps.imageDirs ?? [])];
+  const refusals = deps.refusals ?? new RefusalLog({ log: deps.log, wallNow: deps.now });
   return (req, res) => {
     void handle(req, res).catch((e) => {
       deps.log('error', 'request failed', { error: (e as Error).message });
@@ -102,34 +112,34 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   /** Who is asking, and may they: 401 without a valid token, 403 when the role does not allow it. */
   function authenticate(req: IncomingMessage, route: CompiledRoute, params: Record<string, string>, via: string): Principal {
     let principal: Principal | undefined;
+    let missing: Pick<Refusal, 'reason'> & { tokenId?: string } = { reason: 'missing' };
     if (deps.isTrustedSocket?.(req)) principal = { role: 'admin', node: null, name: 'unix-socket' };
     else {
       const h = req.headers.authorization;
       const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+      if (h && !m) missing = { reason: 'malformed' };
       if (m) {
         const v = deps.store.read(() => verifyToken({ store: deps.store, actor: { user: 'api', via }, now: deps.now }, m[1]));
         if ('denied' in v) {
           if (route.perm === 'public') return { role: 'node', node: '', name: 'anonymous' };
-          throw bosError('BOS_UNAUTHORIZED', `${v.denied}: ${via} needs a valid bearer token`);
+          throw refusal(bosError('BOS_UNAUTHORIZED', `${v.denied}: ${via} needs a valid bearer token`), { reason: v.reason, ...(v.tokenId ? { tokenId: v.tokenId } : {}) });
         }
         principal = v;
       }
     }
     if (route.perm === 'public') return principal ?? { role: 'node', node: '', name: 'anonymous' };
-    if (!principal) throw bosError('BOS_UNAUTHORIZED', `${via} needs a bearer token (Authorization: Bearer ...)`);
+    if (!principal) throw refusal(bosError('BOS_UNAUTHORIZED', `${via} needs a bearer token (Authorization: Bearer ...)`), missing);
     if (!allowed(principal, route.perm, params.id)) {
-      throw bosError('BOS_FORBIDDEN', `${principal.name} (role ${principal.role}${principal.node ? `, node ${principal.node}` : ''}) may not ${via}${params.id ? ` for ${params.id}` : ''}`);
+      throw refusal(bosError('BOS_FORBIDDEN', `${principal.name} (role ${principal.role}${principal.node ? `, node ${principal.node}` : ''}) may not ${via}${params.id ? ` for ${params.id}` : ''}`),
+        { reason: 'forbidden', detail: principal.name, ...(principal.name.startsWith('token:') ? { tokenId: principal.name.slice(6) } : {}) });
     }
     return principal;
   }
 
-  function recordDenied(req: IncomingMessage, path: string, status: number, reason: string): void {
-    try {
-      const now = deps.now().toISOString();
-      deps.store.write(() => deps.store.events.record(now, 'api', path, status === 401 ? 'unauthorized' : 'forbidden',
-        { method: req.method, status, reason, remote: req.socket.remoteAddress ?? 'unix' }, { user: 'api', via: `${req.method} ${path}` }));
-    } catch { /* a full or busy database must not turn a 401 into a 500 */ }
-    deps.log('warn', status === 401 ? 'unauthorized request' : 'forbidden request', { method: req.method, path, remote: req.socket.remoteAddress ?? 'unix' });
+  /** Counted and rate-limited in the log; never one database row per request. */
+  function recordDenied(req: IncomingMessage, path: string, status: 401 | 403, e: unknown): void {
+    const info = (e as { refusal?: Pick<Refusal, 'reason' | 'tokenId' | 'detail'> }).refusal ?? { reason: status === 401 ? 'missing' : 'forbidden' };
+    refusals.refused({ remote: req.socket.remoteAddress ?? 'unix', status, method: req.method ?? '?', path, ...info });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -166,8 +176,9 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req, deps.maxBodyBytes ?? 1024 * 1024);
       const tenant = headerValue(req, 'cray-tenant-name');
       const actor: Actor = { user: `${principal.name}${tenant ? ` tenant=${tenant}` : ''}`, via: `${via}${ua ? ` (${ua.slice(0, 120)})` : ''}` };
-      const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, ...(tenant ? { tenant } : {}) };
-      const result = await route.handler({ params, query: url.searchParams, body, ctx, deps, principal });
+      const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, imageDirs, ...(tenant ? { tenant } : {}) };
+      // bosd's connection gives up on a held lock at once; the request waits for it here, without blocking.
+      const result = await deps.store.retryBusy(() => route.handler({ params, query: url.searchParams, body, ctx, deps, principal }));
       if (result.changed) deps.onChange();
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
       sendJson(res, result.status, result.body);
@@ -175,10 +186,22 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const p = toProblem(e, instance);
       if (isBosError(e) && (e.code === 'BOS_UNAUTHORIZED' || e.code === 'BOS_FORBIDDEN')) {
         if (e.code === 'BOS_UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="bosd"');
-        recordDenied(req, instance, p.status, e.message);
+        recordDenied(req, instance, p.status as 401 | 403, e);
       }
       if (p.status >= 500) deps.log('error', 'request failed', { path: instance, error: (e as Error).message });
       sendProblem(res, p);
     }
   }
+}
+
+/** Why a request was refused, carried on its error to the place that answers it. */
+function refusal<E extends Error>(e: E, info: Pick<Refusal, 'reason' | 'tokenId' | 'detail'>): E {
+  return Object.assign(e, { refusal: info });
+}
+
+/** One aggregated event row per interval with refusals (kind api, subject refused). */
+export function persistRefusals(deps: Pick<ApiDeps, 'store' | 'now'>): (s: RefusalSummary) => void {
+  return (s) => {
+    deps.store.write(() => deps.store.events.record(deps.now().toISOString(), 'api', 'refused', 'refused', { ...s }, { user: 'api', via: 'bosd' }));
+  };
 }

@@ -11,11 +11,11 @@
  * package (tens of milliseconds to import); only a file this small parser does not
  * understand is handed to the yaml package.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { MAX_CONFIG_FILE_BYTES, readBoundedSync } from '../core/bounded-read.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { bosError } from '../core/errors.js';
+import { parseYamlText } from '../core/yaml.js';
 
 export const CONFIG_KEYS = ['server', 'token_file', 'ca_bundle', 'output'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -69,7 +69,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   if (hit) return hit;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedSync(path, MAX_CONFIG_FILE_BYTES).toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -77,7 +77,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       cache.set(path, none);
       return none;
     }
-    throw bosError('BOS_FILE_UNREADABLE', `cannot read bosctl's configuration file ${path}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    throw bosError('BOS_FILE_UNREADABLE', `cannot read bosctl's configuration file ${path}: ${(e as Error).message}`);
   }
   const config = parseCliConfig(text, path, env);
   cache.set(path, config);
@@ -159,14 +159,7 @@ function scalar(text: string): string | null | typeof NOT_PLAIN {
 }
 
 function parseWithYaml(text: string, path: string): Record<string, unknown> {
-  const require = createRequire(import.meta.url);
-  const YAML = require('yaml') as typeof import('yaml');
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (e) {
-    throw invalid(path, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const doc = parseYamlText(text, path, (why) => invalid(path, `not valid YAML: ${why}`));
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw invalid(path, 'expected "key: value" settings');
   return doc as Record<string, unknown>;

@@ -166,6 +166,22 @@ export function userAgent(actor: Actor): string {
 }
 
 /**
+ * Commands that only read the database: they open it read-only (no file created, nothing
+ * migrated or written, a read-only filesystem is fine) and a missing one is "not found".
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'sessiontemplate list', 'sessiontemplate describe', 'sessiontemplate validate',
+  'session list', 'session describe', 'session status', 'session history',
+  'component list', 'component describe', 'component history',
+  'inventory list', 'inventory describe', 'options list', 'token list', 'image inspect', '__complete',
+]);
+
+/** Whether `cmd` only reads (its path without the program's name, e.g. "session list"). */
+export function isReadOnlyCommand(cmd: Command): boolean {
+  return READ_ONLY_COMMANDS.has(commandPath(cmd).split(' ').slice(1).join(' '));
+}
+
+/**
  * The backend is chosen on first use: RemoteBackend when a server is configured (--server,
  * BOSCTL_SERVER, server: in the config file), else LocalBackend on the database file. Each is
  * imported only then, so neither mode loads the other's code.
@@ -182,12 +198,14 @@ export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDep
         const g = globalsOf(cmd);
         const remote = remoteSettingsOf(cmd, env);
         if (remote) {
+          // A token file others can read is refused before it is used (its secret is an API key).
+          if (remote.tokenFile !== undefined) (await import('./files.js')).assertOwnerOnly(remote.tokenFile, 'token file');
           const [{ RemoteBackend }, { withCallSpinners }] = await Promise.all([import('../client/remote-backend.js'), import('./progress.js')]);
           const where = `bosd (${remote.server.replace(/\/\/[^@/]*@/, '//')})`;
           backend = withCallSpinners(new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)) }), io, where);
         } else {
           const { LocalBackend } = await import('../services/local-backend.js');
-          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env));
+          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env), undefined, { readonly: isReadOnlyCommand(cmd) });
         }
       }
       return backend;

@@ -1,15 +1,60 @@
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { bosError, oneLine } from '../core/errors.js';
 import type { Io } from './io.js';
 
-export async function readText(path: string, io: Io): Promise<string> {
-  if (path === '-') return io.readStdin();
+/**
+ * Refuses a file holding a secret (a token, credentials) that its group or others may read.
+ * A file that does not exist is left to its reader, which says so in its own words.
+ */
+export function assertOwnerOnly(path: string, what: string): void {
+  let mode: number;
   try {
-    return await readFile(path, 'utf8');
+    mode = statSync(path).mode;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) !== 0) {
+    throw bosError('BOS_FILE_INSECURE', `${what} ${path} is open to ${(mode & 0o007) !== 0 ? 'others' : 'its group'} (mode ${(mode & 0o777).toString(8)}): it holds a secret; run chmod 600 ${path}`,
+      `run chmod 600 ${path} (and keep it owned by the user who runs bosctl)`);
+  }
+}
+
+/**
+ * Writes a secret to a new file of mode 0600 (created so, whatever the umask). An existing
+ * file is refused unless `force`, and then replaced by rename: never written through a
+ * symbolic link, never readable by others for a moment.
+ */
+export function writeSecretFile(path: string, content: string, opts: { force?: boolean } = {}): void {
+  const target = opts.force ? join(dirname(path), `.${basename(path)}.${process.pid}.tmp`) : path;
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw bosError('BOS_FILE_UNREADABLE', `cannot read ${path}: ${why}`);
+    if (code === 'EEXIST' && !opts.force) {
+      throw bosError('BOS_FILE_UNREADABLE', `${path} already exists: bosctl does not overwrite a file with a secret unless asked`, 'pass --force to replace it, or choose another --output-file');
+    }
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw bosError('BOS_FILE_UNREADABLE', `cannot write ${path}: ${why}`);
+  }
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, content);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(target, { force: true });
+    throw bosError('BOS_FILE_UNREADABLE', `cannot write ${path}: ${(e as Error).message}`);
+  }
+  closeSync(fd);
+  if (target !== path) {
+    try {
+      renameSync(target, path);
+    } catch (e) {
+      rmSync(target, { force: true });
+      const code = (e as NodeJS.ErrnoException).code;
+      throw bosError('BOS_FILE_UNREADABLE', `cannot replace ${path}: ${code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+    }
   }
 }
 
@@ -24,20 +69,12 @@ export async function parseStructured(text: string, path: string): Promise<unkno
       throw bosError('BOS_FILE_INVALID', `${path} is not valid JSON: ${oneLine((e as Error).message)}`);
     }
   }
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw bosError('BOS_FILE_INVALID', `${path} is not valid YAML: ${oneLine(doc.errors[0].message)}`);
-  }
-  const value = doc.toJS();
+  const { parseYamlText } = await import('../core/yaml.js');
+  const value = parseYamlText(text, path);
   if (value === null || typeof value !== 'object') {
     throw bosError('BOS_FILE_INVALID', `${path} holds a ${value === null ? 'null' : typeof value}, not an object or list: expected JSON or YAML`);
   }
   return value;
-}
-
-export async function readStructured(path: string, io: Io): Promise<unknown> {
-  return parseStructured(await readText(path, io), path);
 }
 
 /** RFC 4180 CSV with a header row → records. */

@@ -20,13 +20,13 @@ const NO_SPINNER: Spinner = { text() {}, stop() {} };
 const busy = new WeakSet<Io>();
 
 /** A terminal whose width is 0 (a pseudo-terminal nobody sized) cannot be drawn on: ora would clear lines forever. */
-function drawable(io: Io): boolean {
+export function canDrawSpinner(io: Io): boolean {
   const columns = (io.errStream as { columns?: number }).columns;
   return io.stderrIsTTY && typeof columns === 'number' && columns > 0;
 }
 
 export function startSpinner(io: Io, label: string, delayMs = SPINNER_DELAY_MS): Spinner {
-  if (!drawable(io) || busy.has(io)) return NO_SPINNER;
+  if (!canDrawSpinner(io) || busy.has(io)) return NO_SPINNER;
   busy.add(io);
   let text = label;
   let stopped = false;
@@ -73,7 +73,7 @@ function words(method: string): string {
  * for the remote backend, whose calls wait on the network. The client itself knows nothing of terminals.
  */
 export function withCallSpinners<B extends object>(backend: B, io: Io, where: string, delayMs = SPINNER_DELAY_MS): B {
-  if (!drawable(io)) return backend;
+  if (!canDrawSpinner(io)) return backend;
   return new Proxy(backend, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;

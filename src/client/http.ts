@@ -158,10 +158,20 @@ export async function exchange(
   }
 }
 
+/** Unreachable errors that may pass (refused, reset, no socket yet): bosd restarting looks like this. */
+const transient = new WeakSet<object>();
+
+/** Whether an error is bosd being unreachable in a way a later try may not be (a watch retries these). */
+export function isTransientUnreachable(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && transient.has(e);
+}
+
 function unreachable(ep: Endpoint, te: TransportError, attempts: number): BosError {
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   let hint: string | undefined;
   if (te.reason === 'EACCES' && ep.scheme === 'unix') hint = `only bosd's user and group may connect to ${ep.socketPath}: run as one of them, or use --server https://... with a token`;
   else if (te.message.startsWith('TLS:')) hint = 'give the CA that signed bosd\'s certificate with --ca-bundle FILE (or ca_bundle: in ~/.config/bosctl/config.yaml)';
-  return bosError('BOS_SERVER_UNREACHABLE', `bosd at ${ep.display} is not reachable: ${te.message}${tries}`, hint);
+  const err = bosError('BOS_SERVER_UNREACHABLE', `bosd at ${ep.display} is not reachable: ${te.message}${tries}`, hint);
+  if (te.retryable) transient.add(err);
+  return err;
 }

@@ -6,7 +6,7 @@
  * expander, and loads anything else (node:https, session-status rules) only when a call
  * needs it.
  */
-import { readFileSync } from 'node:fs';
+import { BoundedReadError, MAX_CONFIG_FILE_BYTES, MAX_SECRET_FILE_BYTES, readBoundedSync } from '../core/bounded-read.js';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { bosError, isBosError, type BosError } from '../core/errors.js';
 import { expandHostlist } from '../core/hostlist.js';
@@ -16,7 +16,8 @@ import type { Component, InventoryNode, Session, SessionTemplate } from '../core
 import type { ApplyStagedOptions, ApplyStagedReport } from '../services/apply-staged.js';
 import type { Backend } from '../services/backend.js';
 import type { ComponentChange, ComponentFilter } from '../services/components.js';
-import type { ImportReport, NodeDetails } from '../services/inventory.js';
+import type { ImportOptions, ImportReport, NodeDetails } from '../services/inventory.js';
+import type { InventoryPatch } from '../core/inventory.js';
 import type { RollbackRequest, RollbackResult } from '../services/rollout.js';
 import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from '../services/sessions.js';
 import type { TemplateBody } from '../services/templates.js';
@@ -105,10 +106,9 @@ export class RemoteBackend implements Backend {
     if (s === undefined && this.opts.tokenFile !== undefined) {
       from = `token file ${this.opts.tokenFile}`;
       try {
-        s = readFileSync(this.opts.tokenFile, 'utf8');
+        s = readBoundedSync(this.opts.tokenFile, MAX_SECRET_FILE_BYTES).toString('utf8');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
+        const why = e instanceof BoundedReadError ? e.message : 'unreadable';
         throw bosError('BOS_FILE_UNREADABLE', `cannot read token file ${this.opts.tokenFile}: ${why}`);
       }
     }
@@ -124,9 +124,9 @@ export class RemoteBackend implements Backend {
   private caBuffer(): Buffer | undefined {
     if (this.transport.ca || !this.opts.caBundle || this.endpoint.scheme !== 'https') return this.transport.ca;
     try {
-      this.transport.ca = readFileSync(this.opts.caBundle);
+      this.transport.ca = readBoundedSync(this.opts.caBundle, MAX_CONFIG_FILE_BYTES);
     } catch (e) {
-      throw bosError('BOS_FILE_UNREADABLE', `cannot read CA bundle ${this.opts.caBundle}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw bosError('BOS_FILE_UNREADABLE', `cannot read CA bundle ${this.opts.caBundle}: ${(e as Error).message}`);
     }
     return this.transport.ca;
   }
@@ -190,8 +190,9 @@ export class RemoteBackend implements Backend {
   // ------------------------------------------------------------------------------------
   // Inventory
 
-  async importInventory(nodes: InventoryNode[]): Promise<ImportReport> {
-    return (await this.call<ImportReport>('POST', '/inventory', { body: nodes, ctx: { badInput: 'BOS_INVENTORY_INVALID' } })).data;
+  async importInventory(nodes: InventoryPatch[], options: ImportOptions = {}): Promise<ImportReport> {
+    const query = options.replace ? { replace: 'true' } : undefined;
+    return (await this.call<ImportReport>('POST', '/inventory', { body: nodes, query, ctx: { badInput: 'BOS_INVENTORY_INVALID' } })).data;
   }
 
   async listInventory(): Promise<InventoryNode[]> {

@@ -72,6 +72,9 @@ export const ERRORS = {
   BOS_DB_CORRUPT: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'the file is not a bosctl database or is damaged; restore it from a backup, or point --db elsewhere' },
   BOS_DB_TOO_NEW: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'upgrade bosctl to the version that wrote this database; the file was not changed' },
   BOS_DB_BUSY: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'another process held the database too long; try again' },
+  BOS_DB_FULL: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'the disk holding the database is full: free space on it (df -h on its directory), then try again; nothing was written' },
+  BOS_DB_MISSING: { exit: EXIT.NOT_FOUND, http: 404, title: TITLE_NOT_FOUND, hint: 'start bosd or run a write command (e.g. "bosctl inventory import") to create it, or pass --db PATH (or BOSCTL_DB) naming the database' },
+  BOS_FILE_INSECURE: badInput('the file holds a secret: make it readable by its owner only (chmod 600 FILE)'),
   BOS_INTERNAL: { exit: EXIT.FAILED, http: 500, title: TITLE_INTERNAL, hint: 'this is a bug in bosctl; please report it with the command that caused it' },
 } as const satisfies Record<string, ErrorKind>;
 

@@ -19,6 +19,7 @@
  *   `link.etag` key too (BootImageMetadata reads link['etag'] of both), which may be null.
  */
 import { bosError, type BosError, type ErrorCode } from './errors.js';
+import { describeJsonSyntaxError } from './json-syntax.js';
 
 export const ARTIFACT_TYPES = {
   kernel: 'application/vnd.cray.image.kernel',
@@ -105,10 +106,10 @@ export function parseManifestJson(text: string, src: ManifestSource): ImageManif
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (e) {
-    const start = text.trim().slice(0, 40).replace(/\s+/g, ' ');
-    const why = text.trim() === '' ? 'it is empty' : `${(e as Error).message.replace(/\s+/g, ' ')}; it begins "${start}"`;
-    throw manifestError(src, `is not JSON: ${why}`);
+  } catch {
+    // Never the text itself: the file may be one the caller may not read (see json-syntax.ts).
+    const why = text.trim() === '' ? 'it is empty' : describeJsonSyntaxError(text);
+    throw manifestError(src, `is not a valid image manifest (JSON): ${why}`);
   }
   if (!isRecord(value)) throw manifestError(src, `is ${describeJsonType(value)}, not a JSON object`);
   if (!('artifacts' in value)) throw manifestError(src, 'has no "artifacts" list');

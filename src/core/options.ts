@@ -32,7 +32,16 @@ export type OptionKey = keyof Options;
 type OptionSpec =
   | { type: 'integer'; min: number; max: number; default: number; unit?: string; help: string }
   | { type: 'boolean'; default: boolean; help: string }
-  | { type: 'string'; pattern: RegExp; example: string; default: string; help: string };
+  | { type: 'string'; pattern: RegExp; example: string; default: string; help: string; maxSeconds?: number; max?: string };
+
+/**
+ * The ranges below are the one table of what each option may be: the API (PATCH /v2/options,
+ * whose schema takes its integer ranges from here), `bosctl options update` and the man page
+ * all use it. Where a range is narrower than BOS's, docs/bos-compatibility.md says why.
+ */
+const DAY = 86400;
+/** The longest a TTL option may be: a year. */
+const TTL_MAX = { maxSeconds: 365 * DAY, max: '365d' } as const;
 
 const timeout = (help: string): OptionSpec => ({ type: 'integer', min: 10, max: 86400, default: 20, unit: 's', help });
 
@@ -41,14 +50,14 @@ export const OPTION_SPECS: Record<OptionKey, OptionSpec> = {
   cfs_read_timeout: timeout('seconds to wait for CFS to answer'),
   cleanup_completed_session_ttl: {
     type: 'string', pattern: /^(0|0[mhdw]|[1-9][0-9]*[mhdw])$/i, example: '7d', default: '7d',
-    help: 'delete complete sessions older than this (m, h, d, w); 0 keeps them',
+    help: 'delete complete sessions older than this (m, h, d, w); 0 keeps them', ...TTL_MAX,
   },
   clear_stage: { type: 'boolean', default: false, help: 'clear a node\'s staged state when it is applied' },
   component_actual_state_ttl: {
     type: 'string', pattern: /^[1-9][0-9]*[hdw]$/i, example: '4h', default: '4h',
-    help: 'how long a node\'s reported actual state stays valid (h, d, w)',
+    help: 'how long a node\'s reported actual state stays valid (h, d, w)', ...TTL_MAX,
   },
-  default_retry_policy: { type: 'integer', min: 0, max: 1048576, default: 3, help: 'attempts per step before a node is failed' },
+  default_retry_policy: { type: 'integer', min: 1, max: 100, default: 3, help: 'attempts per step before a node is failed' },
   discovery_frequency: { type: 'integer', min: 0, max: 33554432, default: 300, unit: 's', help: 'seconds between inventory discoveries' },
   hsm_read_timeout: timeout('seconds to wait for HSM to answer'),
   ims_errors_fatal: { type: 'boolean', default: false, help: 'treat image lookup errors as fatal' },
@@ -58,10 +67,10 @@ export const OPTION_SPECS: Record<OptionKey, OptionSpec> = {
     type: 'string', pattern: /^(debug|info|warning|error|critical)$/i, example: 'INFO', default: 'INFO',
     help: 'bosd log level: DEBUG, INFO, WARNING, ERROR, CRITICAL',
   },
-  max_boot_wait_time: { type: 'integer', min: 0, max: 1048576, default: 1200, unit: 's', help: 'seconds to wait for a node to report its boot' },
+  max_boot_wait_time: { type: 'integer', min: 1, max: 7 * DAY, default: 1200, unit: 's', help: 'seconds to wait for a node to report its boot' },
   max_component_batch_size: { type: 'integer', min: 0, max: 131071, default: 2800, help: 'most nodes bosd acts on in one batch' },
-  max_power_off_wait_time: { type: 'integer', min: 0, max: 1048576, default: 300, unit: 's', help: 'seconds to wait after a graceful power-off before forcing it' },
-  max_power_on_wait_time: { type: 'integer', min: 0, max: 1048576, default: 120, unit: 's', help: 'seconds to wait for a node to power on' },
+  max_power_off_wait_time: { type: 'integer', min: 1, max: DAY, default: 300, unit: 's', help: 'seconds to wait after a graceful power-off before forcing it' },
+  max_power_on_wait_time: { type: 'integer', min: 1, max: DAY, default: 120, unit: 's', help: 'seconds to wait for a node to power on' },
   pcs_read_timeout: timeout('seconds to wait for a power call to answer'),
   polling_frequency: { type: 'integer', min: 0, max: 1048576, default: 15, unit: 's', help: 'seconds between bosd\'s full sweeps (it also reacts to every change at once)' },
   reject_nids: { type: 'boolean', default: false, help: 'refuse sessions and templates that name nodes by nid' },
@@ -88,7 +97,7 @@ export function describeOptionRange(key: OptionKey): string {
   switch (spec.type) {
     case 'integer': return `an integer from ${spec.min} to ${spec.max}`;
     case 'boolean': return 'true or false';
-    case 'string': return `a value like "${spec.example}"`;
+    case 'string': return `a value like "${spec.example}"${spec.max ? `, at most ${spec.max}` : ''}`;
   }
 }
 
@@ -101,7 +110,7 @@ export function parseOptionValue(key: string, value: unknown): Options[OptionKey
     throw bosError('BOS_OPTION_INVALID', `unknown option "${key}": expected one of ${OPTION_KEYS.join(', ')}`);
   }
   const spec = OPTION_SPECS[key];
-  const bad = () => bosError('BOS_OPTION_INVALID', `invalid value ${JSON.stringify(value)} for option ${key}: expected ${describeOptionRange(key)}`);
+  const bad = () => bosError('BOS_OPTION_INVALID', `invalid value ${shownValue(value)} for option ${key}: expected ${describeOptionRange(key)}`);
   switch (spec.type) {
     case 'integer': {
       const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -114,10 +123,24 @@ export function parseOptionValue(key: string, value: unknown): Options[OptionKey
       return b;
     }
     case 'string': {
-      if (typeof value !== 'string' || !spec.pattern.test(value)) throw bad();
+      if (typeof value !== 'string' || value.length > 16 || !spec.pattern.test(value)) throw bad();
+      if (spec.maxSeconds !== undefined && durationSeconds(value) > spec.maxSeconds) throw bad();
       return value;
     }
   }
+}
+
+/** A value for a message: JSON, cut short (a bad value may be huge). */
+function shownValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}... (${text.length} characters)` : text;
+}
+
+/** The integer range of an option, for the API's schema. */
+export function optionIntegerRange(key: OptionKey): { minimum: number; maximum: number } {
+  const spec = OPTION_SPECS[key];
+  if (spec.type !== 'integer') throw new Error(`option ${key} is not an integer`);
+  return { minimum: spec.min, maximum: spec.max };
 }
 
 /** Validates a whole patch at once, so nothing is written when any key is wrong. */

@@ -21,6 +21,14 @@ export interface Facts {
   cfs?: { desired_config: string; enabled: boolean; configuration_status: string } | null;
   /** Calls setting the desired configuration in CFS that failed in a row (counted by bosd). */
   configureFailures?: number;
+  /**
+   * When the current last action started, on the clock of `now` (bosd: its monotonic clock).
+   * Waits and back-offs count from here. Without it, the stored last_updated is used (pure
+   * callers on one wall clock); bosd never derives a deadline from a stored time (DESIGN §2).
+   */
+  actionStartedAt?: number;
+  /** BSS or CFS cannot be reached: the node waits for it, no attempt is spent. */
+  serviceDown?: string;
 }
 
 export type Step =
@@ -61,13 +69,16 @@ export function isActive(c: Component): boolean {
   return c.enabled && c.status.status_override !== 'failed';
 }
 
-const since = (iso: string | undefined, now: number) => (iso ? now - Date.parse(iso) : Number.POSITIVE_INFINITY);
-
-export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: number): Decision {
-  const nowIso = new Date(now).toISOString();
+/**
+ * `now` is on the clock deadlines are measured with; `wallIso` is what is stored as the time
+ * of an action (bosd passes both; a pure caller on one wall clock may pass only `now`).
+ */
+export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: number, wallIso = new Date(now).toISOString()): Decision {
+  const nowIso = wallIso;
   const limit = c.retry_policy ?? o.default_retry_policy;
   const action = c.last_action.action;
-  const age = since(c.last_action.last_updated, now);
+  const started = facts.actionStartedAt ?? (c.last_action.last_updated ? Date.parse(c.last_action.last_updated) : now);
+  const age = now - started;
   const failedCall = c.last_action.failed === true;
 
   const keep = (phase: Phase, until?: number): Decision => ({
@@ -87,13 +98,18 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
     step: { kind: 'fail', reason },
     component: { ...c, error: reason, status: { ...c.status, status_override: 'failed' } },
   });
-  const backoffUntil = (attempts: number) => Date.parse(c.last_action.last_updated ?? nowIso) + o.retryBackoffMs * 2 ** Math.max(0, attempts - 1);
+  const hold = (until: number): Decision => ({
+    step: { kind: 'wait', until },
+    component: c.status.status_override === 'on_hold' ? c : { ...c, status: { ...c.status, status_override: 'on_hold' } },
+  });
+  const backoffUntil = (attempts: number) => started + o.retryBackoffMs * 2 ** Math.max(0, attempts - 1);
 
   if (!isActive(c)) return { step: { kind: 'wait' }, component: c };
   if (facts.power === undefined) {
     if (facts.powerError) {
       if ((facts.powerFailures ?? 1) >= Math.max(1, limit)) return fail(`could not read the power state: ${facts.powerError}`);
-      return keep(c.status.phase, now + o.retryBackoffMs * 2 ** Math.max(0, (facts.powerFailures ?? 1) - 1));
+      // Its power is unknown: on hold (as BOS shows it), never stable, until a read answers.
+      return hold(now + o.retryBackoffMs * 2 ** Math.max(0, (facts.powerFailures ?? 1) - 1));
     }
     return { step: { kind: 'observe', power: true, cfs: false }, component: c };
   }
@@ -102,11 +118,11 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
   const powerOff = (): Decision => {
     // Escalate from graceful to forceful after the wait, and retry forceful by policy.
     if (action === 'powering_off_gracefully' && !failedCall) {
-      if (age < o.max_power_off_wait_time * 1000) return keep('powering_off', Date.parse(c.last_action.last_updated!) + o.max_power_off_wait_time * 1000);
+      if (age < o.max_power_off_wait_time * 1000) return keep('powering_off', started + o.max_power_off_wait_time * 1000);
       return forceOff();
     }
     if (action === 'powering_off_forcefully') {
-      if (!failedCall && age < o.max_power_off_wait_time * 1000) return keep('powering_off', Date.parse(c.last_action.last_updated!) + o.max_power_off_wait_time * 1000);
+      if (!failedCall && age < o.max_power_off_wait_time * 1000) return keep('powering_off', started + o.max_power_off_wait_time * 1000);
       return forceOff();
     }
     if (action === 'powering_off_gracefully' && failedCall) {
@@ -165,7 +181,7 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
   // (the BMC acted, then timed out): a node that is on is booting then, not to be cycled again.
   if (action === 'powering_on' && (!failedCall || power === 'On' || power === 'PoweringOn')) {
     if (power === 'On' || power === 'PoweringOn') {
-      const deadline = Date.parse(c.last_action.last_updated!) + o.max_boot_wait_time * 1000;
+      const deadline = started + o.max_boot_wait_time * 1000;
       if (now < deadline) return keep('powering_on', deadline);
       const seen = c.actual_state.boot_artifacts?.kernel;
       const why = seen ? `booted kernel ${seen} instead of ${desired.kernel}` : `did not report booting ${desired.kernel}`;
@@ -179,7 +195,7 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
       return { ...cycle, component: { ...cycle.component, error: why } };
     }
     // Still off: the On may not have taken (or was ignored during a transition).
-    const deadline = Date.parse(c.last_action.last_updated!) + o.max_power_on_wait_time * 1000;
+    const deadline = started + o.max_power_on_wait_time * 1000;
     if (now < deadline) return keep('powering_on', deadline);
     return powerOn();
   }

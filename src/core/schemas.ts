@@ -9,10 +9,11 @@
  * Our extensions are marked "EXTENSION" and listed in EXTENSIONS: the reference test
  * (test/schemas/reference.test.ts) allows exactly those differences from the spec.
  *
- * This module imports only the vocabulary (types.ts): it is plain data, cheap to load. Validation lives in
+ * This module imports only the vocabulary (types.ts) and the option ranges (options.ts): it is plain data, cheap to load. Validation lives in
  * validate-body.ts, which is the only module that loads ajv.
  */
 
+import { optionIntegerRange } from './options.js';
 import { ACTIONS, OPERATIONS, PHASES, SESSION_STATUSES } from './types.js';
 
 /** A JSON Schema: plain data. */
@@ -90,15 +91,38 @@ const CFS_CONFIGURATION: JsonSchema = stringOf({ maxLength: NAME_MAX });
 
 const KERNEL_PATH: JsonSchema = stringOf({ maxLength: PATH_MAX });
 const INITRD_PATH: JsonSchema = stringOf({ maxLength: PATH_MAX });
+/**
+ * A boot set's own kernel or initrd (bosctl's extension): an s3:// or http(s):// URL or an
+ * absolute path, no ".." segment, no spaces or control characters.
+ */
+export const ARTIFACT_PATH_PATTERN =
+  '^(?!(?:.*/)?\\.\\.(?:/|$))(?:(?:[sS]3|[hH][tT][tT][pP][sS]?)://[^\\u0000-\\u0020\\u007f/]+(?:/[^\\u0000-\\u0020\\u007f]*)?|/[^\\u0000-\\u0020\\u007f]*)$';
+const BOOT_SET_ARTIFACT_PATH: JsonSchema = stringOf({ minLength: 1, maxLength: PATH_MAX, pattern: ARTIFACT_PATH_PATTERN });
 const MANIFEST_PATH: JsonSchema = stringOf({ minLength: 1, maxLength: PATH_MAX });
+/** Text that goes on a kernel command line: no control characters (no newline, CR, tab or NUL). */
+export const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
+/** A component's boot artifacts' parameters, as nodes and BSS report them: length only, as BOS. */
 const KERNEL_PARAMETERS: JsonSchema = stringOf({ maxLength: 4096 });
+// EXTENSION: a boot set's parameters may not hold a newline or NUL: they would end up in BSS's boot script.
+const BOOT_SET_KERNEL_PARAMETERS: JsonSchema = stringOf({ maxLength: 4096, pattern: NO_CONTROL_PATTERN });
 const BOOT_SET_TYPE: JsonSchema = stringOf({ minLength: 1, maxLength: NAME_MAX });
 const BOOT_SET_ETAG: JsonSchema = stringOf({ maxLength: TEXT_MAX });
-const ROOTFS_PROVIDER: JsonSchema = stringOf({ minLength: 1, maxLength: 511 });
-const ROOTFS_PROVIDER_PASSTHROUGH: JsonSchema = stringOf({ maxLength: 4096 });
+/** The root filesystem providers BOS has had (core/kernel-params.ts ROOTFS_PROTOCOLS). */
+export const ROOTFS_PROVIDER_ENUM = ['sbps', 'cpss3'] as const;
+// EXTENSION: BOS takes any text here and fails the session later; we refuse it up front.
+const ROOTFS_PROVIDER: JsonSchema = { type: 'string', minLength: 1, maxLength: 511, enum: ROOTFS_PROVIDER_ENUM };
+const ROOTFS_PROVIDER_PASSTHROUGH: JsonSchema = stringOf({ maxLength: 4096, pattern: NO_CONTROL_PATTERN });
 
-const XNAME: JsonSchema = stringOf({ minLength: 1, maxLength: NAME_MAX });
-const HSM_NAME: JsonSchema = stringOf({ minLength: 1, maxLength: NAME_MAX });
+/**
+ * A node_list entry: an xname, or a node name the inventory maps (nid000001, a host name):
+ * letters, digits, "-", "_" and ".", beginning and ending with a letter or digit.
+ */
+export const NODE_NAME_PATTERN = '^[a-zA-Z0-9](?:[-._a-zA-Z0-9]*[a-zA-Z0-9])?$';
+/** An HSM group or role name: letters, digits, "-", "_" and ".", beginning with a letter or digit. */
+export const HSM_NAME_PATTERN = '^[a-zA-Z0-9][-._a-zA-Z0-9]*$';
+// EXTENSION (both): BOS only caps the length; "bad!" or a newline can name no node or group.
+const XNAME: JsonSchema = stringOf({ minLength: 1, maxLength: NAME_MAX, pattern: NODE_NAME_PATTERN });
+const HSM_NAME: JsonSchema = stringOf({ minLength: 1, maxLength: NAME_MAX, pattern: HSM_NAME_PATTERN });
 const NODE_LIST: JsonSchema = { type: 'array', minItems: 1, maxItems: 65535, items: XNAME };
 const NODE_ROLE_LIST: JsonSchema = { type: 'array', minItems: 1, maxItems: 1023, items: HSM_NAME };
 const NODE_GROUP_LIST: JsonSchema = { type: 'array', minItems: 1, maxItems: 4095, items: HSM_NAME };
@@ -277,9 +301,9 @@ export const V2BootSet: JsonSchema = {
     type: BOOT_SET_TYPE,
     etag: BOOT_SET_ETAG,
     // EXTENSION: the kernel and initrd may be given directly instead of a manifest path+type.
-    kernel: KERNEL_PATH,
-    initrd: INITRD_PATH,
-    kernel_parameters: KERNEL_PARAMETERS,
+    kernel: BOOT_SET_ARTIFACT_PATH,
+    initrd: BOOT_SET_ARTIFACT_PATH,
+    kernel_parameters: BOOT_SET_KERNEL_PARAMETERS,
     node_list: NODE_LIST,
     node_roles_groups: NODE_ROLE_LIST,
     node_groups: NODE_GROUP_LIST,
@@ -433,17 +457,18 @@ export const V2Options: JsonSchema = {
     cleanup_completed_session_ttl: stringOf({ minLength: 1, maxLength: 8, pattern: AGE_PATTERN }),
     clear_stage: BOOLEAN,
     component_actual_state_ttl: stringOf({ minLength: 2, maxLength: 8, pattern: ACTUAL_STATE_TTL_PATTERN }),
-    default_retry_policy: COUNT,
+    // EXTENSION: narrower than BOS's ranges (docs/bos-compatibility.md); options.ts holds them.
+    default_retry_policy: { type: 'integer', ...optionIntegerRange('default_retry_policy') },
     discovery_frequency: integerIn(0, 33554432),
     hsm_read_timeout: READ_TIMEOUT,
     ims_errors_fatal: BOOLEAN,
     ims_images_must_exist: BOOLEAN,
     ims_read_timeout: READ_TIMEOUT,
     logging_level: stringOf({ pattern: LOGGING_LEVEL_PATTERN }),
-    max_boot_wait_time: COUNT,
+    max_boot_wait_time: { type: 'integer', ...optionIntegerRange('max_boot_wait_time') },
     max_component_batch_size: integerIn(0, 131071),
-    max_power_off_wait_time: COUNT,
-    max_power_on_wait_time: COUNT,
+    max_power_off_wait_time: { type: 'integer', ...optionIntegerRange('max_power_off_wait_time') },
+    max_power_on_wait_time: { type: 'integer', ...optionIntegerRange('max_power_on_wait_time') },
     pcs_read_timeout: READ_TIMEOUT,
     polling_frequency: COUNT,
     reject_nids: BOOLEAN,
@@ -532,4 +557,19 @@ export const EXTENSIONS = [
   // bosd's power throttles, typed (the spec's V2Options already allows unknown keys).
   'V2Options.properties.max_concurrent_power_operations',
   'V2Options.properties.max_power_operations_per_chassis',
+  // Input limits stricter than BOS (each with its reason in docs/bos-compatibility.md).
+  'BootKernelParameters.pattern',
+  'BootSetRootfsProviderPassthrough.pattern',
+  'BootSetRootfsProvider.enum',
+  'HardwareComponentName.pattern',
+  'NodeRoleList.items.pattern',
+  'NodeGroupList.items.pattern',
+  'V2Options.properties.default_retry_policy.minimum',
+  'V2Options.properties.default_retry_policy.maximum',
+  'V2Options.properties.max_boot_wait_time.minimum',
+  'V2Options.properties.max_boot_wait_time.maximum',
+  'V2Options.properties.max_power_off_wait_time.minimum',
+  'V2Options.properties.max_power_off_wait_time.maximum',
+  'V2Options.properties.max_power_on_wait_time.minimum',
+  'V2Options.properties.max_power_on_wait_time.maximum',
 ] as const;

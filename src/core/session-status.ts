@@ -36,23 +36,52 @@ export function formatDuration(ms: number): string {
   return days > 0 ? `${days} day${days === 1 ? '' : 's'}, ${hms}` : hms;
 }
 
+/** Where a node stands in a session: one of the SessionCounts keys. */
+export type SessionNodeState = keyof SessionCounts;
+
+/**
+ * Where one node stands in session `name`, so that each node counts once (undefined: not
+ * the session's). A node the session acts on (its `session`) counts by its phase, even
+ * while it keeps the session's staged state (clear_stage false); `staged` is a node with
+ * the session's stage that it has not taken up. A node marked stable that bosd has not
+ * yet disabled (it disables a node when done) is not done: it is on_hold.
+ */
+export function nodeState(name: string, c: Component): SessionNodeState | undefined {
+  if (c.session !== name) return c.staged_state.session === name ? 'staged' : undefined;
+  const st = computeStatus(c);
+  if (st === 'failed' || st === 'on_hold') return st;
+  if (st === 'stable') return c.enabled ? 'on_hold' : 'stable';
+  if (c.status.phase === 'powering_off' || c.status.phase === 'powering_on' || c.status.phase === 'configuring') return c.status.phase;
+  return 'on_hold';
+}
+
 export function sessionCounts(name: string, components: Component[]): SessionCounts {
   const c: SessionCounts = { staged: 0, powering_off: 0, powering_on: 0, configuring: 0, on_hold: 0, stable: 0, failed: 0 };
   for (const comp of components) {
-    if (comp.staged_state.session === name) c.staged++;
-    if (comp.session !== name) continue;
-    const st = computeStatus(comp);
-    if (st === 'failed') c.failed++;
-    else if (st === 'stable') c.stable++;
-    else if (st === 'on_hold') c.on_hold++;
-    else if (comp.status.phase === 'powering_off') c.powering_off++;
-    else if (comp.status.phase === 'powering_on') c.powering_on++;
-    else if (comp.status.phase === 'configuring') c.configuring++;
+    const st = nodeState(name, comp);
+    if (st !== undefined) c[st]++;
   }
   return c;
 }
 
-/** BOS's extended session status (GET /v2/sessions/{id}/status). */
+/** bosctl's own totals from counts in which each node counts once: nodes, and the share settled (stable or failed). */
+export function countsSummary(c: SessionCounts): { nodes: number; percentComplete: number } {
+  const nodes = Object.values(c).reduce((a, b) => a + b, 0);
+  return { nodes, percentComplete: nodes === 0 ? 0 : Math.round(((c.stable + c.failed) / nodes) * 10000) / 100 };
+}
+
+/** Nodes still to settle: staged ones wait for apply-staged; a halted session starts no more. */
+export function unsettledCount(c: SessionCounts, halted: boolean): number {
+  const working = c.powering_off + c.powering_on + c.configuring;
+  return halted ? working : working + c.on_hold + c.staged;
+}
+
+/**
+ * BOS's extended session status (GET /v2/sessions/{id}/status), counted as BOS counts it
+ * (server/controllers/v2/session_status.py): the session's nodes plus the nodes it staged, so a
+ * node staged and applied counts twice there. bosctl's own views count each node once
+ * (sessionCounts); the API keeps BOS's numbers for scripts written against BOS.
+ */
 export function extendedStatus(session: Session, components: Component[], now: Date): SessionExtendedStatus {
   const own = components.filter((c) => c.session === session.name);
   const staged = components.filter((c) => c.staged_state.session === session.name);

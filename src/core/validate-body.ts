@@ -12,8 +12,12 @@ import { bosError, oneLine } from './errors.js';
 import {
   ACTUAL_STATE_TTL_PATTERN,
   AGE_PATTERN,
+  ARTIFACT_PATH_PATTERN,
+  HSM_NAME_PATTERN,
   LOGGING_LEVEL_PATTERN,
   NAME_PATTERN,
+  NODE_NAME_PATTERN,
+  NO_CONTROL_PATTERN,
   SCHEMAS,
   type JsonSchema,
   type SchemaName,
@@ -174,6 +178,10 @@ const PATTERN_WORDS: Record<string, string> = {
   [AGE_PATTERN]: 'must be 0 or a whole number with a unit m, h, d or w (e.g. "3d")',
   [ACTUAL_STATE_TTL_PATTERN]: 'must be a positive whole number with a unit h, d or w (e.g. "6h")',
   [LOGGING_LEVEL_PATTERN]: 'must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any letter case)',
+  [NO_CONTROL_PATTERN]: 'must not hold control characters (newline, carriage return, tab, NUL...)',
+  [ARTIFACT_PATH_PATTERN]: 'must be an s3://, http:// or https:// URL or an absolute path, without ".." segments, spaces or control characters',
+  [NODE_NAME_PATTERN]: 'must be an xname or a node name: letters, digits, ".", "-" or "_", beginning and ending with a letter or digit',
+  [HSM_NAME_PATTERN]: 'must be letters, digits, ".", "-" or "_", beginning with a letter or digit',
 };
 
 function isWithin(path: string, parent: string): boolean {

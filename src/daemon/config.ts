@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { MAX_CONFIG_FILE_BYTES, readBoundedSync } from '../core/bounded-read.js';
 import { isIP } from 'node:net';
 import { bosError } from '../core/errors.js';
 import { parseLogLevel, type LogLevel } from './log.js';
@@ -25,9 +26,18 @@ export interface BosdConfig {
   maxInFlight: number;
   requestTimeoutMs: number;
   stopTimeoutMs: number;
+  /** Directories file:// image manifests may be read from through the API ([]: none). */
+  imageDirs: string[];
+  /** Allow http:// BMC addresses that are not loopback (passwords in clear). */
+  allowInsecureBmcHttp: boolean;
 }
 
-export interface BmcCredentials { username: string; password: string }
+export interface BmcCredentials {
+  username: string;
+  password: string;
+  /** Plain http:// to this BMC is allowed (`allow_insecure_http: true`, only in a bmcs: entry). */
+  allowInsecureHttp?: boolean;
+}
 
 export interface CredentialsBook {
   lookup(ref: string | null | undefined, bmcXname: string): BmcCredentials;
@@ -43,22 +53,22 @@ const FILE_KEYS: Record<string, keyof BosdConfig> = {
   credentials_file: 'credentialsFile', ca_bundle: 'caBundle', insecure_skip_tls_verify: 'insecureSkipTlsVerify',
   log_level: 'logLevel', power_poll_ms: 'powerPollMs', cfs_poll_ms: 'cfsPollMs', retry_backoff_ms: 'retryBackoffMs',
   max_in_flight: 'maxInFlight', request_timeout_ms: 'requestTimeoutMs', stop_timeout_ms: 'stopTimeoutMs',
+  image_dirs: 'imageDirs', allow_insecure_bmc_http: 'allowInsecureBmcHttp',
 };
 
 export const CONFIG_DEFAULTS: Omit<BosdConfig, 'db' | 'bssUrl'> = {
   listen: '127.0.0.1:8180', insecureHttp: false, socket: null, tlsCert: null, tlsKey: null, cfsUrl: null, credentialsFile: null, caBundle: null,
   insecureSkipTlsVerify: false, logLevel: 'info', powerPollMs: 2000, cfsPollMs: 5000, retryBackoffMs: 2000,
-  maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000,
+  maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000, imageDirs: [], allowInsecureBmcHttp: false,
 };
 
-async function parseFile(path: string): Promise<Record<string, unknown>> {
+async function parseFile(path: string, what = 'config file'): Promise<Record<string, unknown>> {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) {
-    throw bad(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  try { text = readBoundedSync(path, MAX_CONFIG_FILE_BYTES).toString('utf8'); } catch (e) {
+    throw bad(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
-  const { parse } = await import('yaml');
-  let v: unknown;
-  try { v = parse(text); } catch (e) { throw bad(`config file ${path} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`); }
+  const { parseYamlText } = await import('../core/yaml.js');
+  const v = parseYamlText(text, path, (why) => bad(`config file ${path} is not valid YAML or JSON: ${why}`));
   if (v === null || v === undefined) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw bad(`config file ${path} must hold a mapping of settings`);
   return v as Record<string, unknown>;
@@ -79,6 +89,8 @@ export async function loadConfig(configPath: string | undefined, flags: Partial<
   if (typeof merged.bssUrl !== 'string' || merged.bssUrl === '') {
     throw bad('no BSS URL: set bss_url in the config file or pass --bss-url (e.g. https://api-gw-service-nmn.local/apis/bss)');
   }
+  // cfs_url: none (or --cfs-url none) runs without CFS: no configuration phase.
+  if (typeof merged.cfsUrl === 'string' && merged.cfsUrl.trim().toLowerCase() === 'none') merged.cfsUrl = null;
   for (const k of ['bssUrl', 'cfsUrl'] as const) {
     const v = merged[k];
     if (v === null || v === undefined) continue;
@@ -99,10 +111,26 @@ export async function loadConfig(configPath: string | undefined, flags: Partial<
     if (!Number.isInteger(n) || n < 1 || n > 86_400_000) throw bad(`invalid ${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} "${String(merged[k])}": expected a positive integer`);
     merged[k] = n;
   }
+  merged.imageDirs = imageDirsOf(merged.imageDirs);
+  if (typeof merged.allowInsecureBmcHttp !== 'boolean') {
+    throw bad(`invalid allow_insecure_bmc_http "${String(merged.allowInsecureBmcHttp)}": expected true or false`);
+  }
   if (merged.listen !== '') parseListen(String(merged.listen));
   if ((merged.tlsCert === null) !== (merged.tlsKey === null)) throw bad('TLS needs both tls_cert and tls_key (--tls-cert and --tls-key)');
   if (merged.listen === '' && !merged.socket) throw bad('no listener: give listen (HOST:PORT) or socket (a unix socket path)');
   return merged as unknown as BosdConfig;
+}
+
+/** image_dirs: a list (or a comma-separated string, as --image-dirs gives) of absolute directory paths. */
+function imageDirsOf(v: unknown): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((d) => d.trim()).filter((d) => d !== '') : v;
+  if (!Array.isArray(list)) throw bad(`invalid image_dirs: expected a list of absolute directory paths, e.g. [/srv/images]`);
+  return list.map((d) => {
+    if (typeof d !== 'string' || !d.startsWith('/') || /[\x00-\x1f\x7f]/.test(d)) {
+      throw bad(`invalid image_dirs entry ${JSON.stringify(d)}: expected an absolute directory path, e.g. /srv/images`);
+    }
+    return d;
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -133,17 +161,21 @@ export async function loadCredentials(path: string): Promise<CredentialsBook> {
   if ((st.mode & 0o077) !== 0) {
     throw bad(`credentials file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}): run chmod 600 ${path}`);
   }
-  const raw = await parseFile(path);
-  const entry = (v: unknown, where: string): BmcCredentials => {
-    const o = v as { username?: unknown; password?: unknown };
+  const raw = await parseFile(path, 'credentials file');
+  const entry = (v: unknown, where: string, oneBmc = false): BmcCredentials => {
+    const o = v as { username?: unknown; password?: unknown; allow_insecure_http?: unknown };
     if (!o || typeof o.username !== 'string' || typeof o.password !== 'string') {
       throw bad(`credentials file ${path}: ${where} needs a username and a password`);
     }
-    return { username: o.username, password: o.password };
+    const allow = o.allow_insecure_http;
+    if (allow !== undefined && typeof allow !== 'boolean') throw bad(`credentials file ${path}: ${where}.allow_insecure_http must be true or false`);
+    // Allowed one BMC at a time, so that plain HTTP is a choice made for each BMC named.
+    if (allow !== undefined && !oneBmc) throw bad(`credentials file ${path}: ${where}.allow_insecure_http is allowed only in a bmcs: entry (one BMC), or for all BMCs as allow_insecure_bmc_http in bosd.yaml`);
+    return { username: o.username, password: o.password, ...(allow === true ? { allowInsecureHttp: true } : {}) };
   };
   const def = raw.default === undefined ? undefined : entry(raw.default, 'default');
   const refs = new Map(Object.entries((raw.refs ?? {}) as Record<string, unknown>).map(([k, v]) => [k, entry(v, `refs.${k}`)]));
-  const bmcs = new Map(Object.entries((raw.bmcs ?? {}) as Record<string, unknown>).map(([k, v]) => [k, entry(v, `bmcs.${k}`)]));
+  const bmcs = new Map(Object.entries((raw.bmcs ?? {}) as Record<string, unknown>).map(([k, v]) => [k, entry(v, `bmcs.${k}`, true)]));
   const unknown = Object.keys(raw).filter((k) => !['default', 'refs', 'bmcs'].includes(k));
   if (unknown.length) throw bad(`credentials file ${path}: unknown key "${unknown[0]}": expected default, refs or bmcs`);
   if (!def && refs.size === 0 && bmcs.size === 0) throw bad(`credentials file ${path} holds no credentials: add a default entry`);

@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT, isBosError, oneLine } from '../core/errors.js';
+import { EXIT, oneLine } from '../core/errors.js';
 import { defaultDbPath } from '../cli/paths.js';
 import { VERSION } from '../version.js';
 import { loadConfig, loadCredentials, type BosdConfig } from './config.js';
 import { realDrivers, startBosd } from './bosd.js';
+import { bosdExitCode, exitStatusHelp } from './exit-code.js';
 import { createLogger } from './log.js';
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
@@ -19,9 +20,11 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     .option('--tls-key <file>', 'the certificate\'s private key (PEM)')
     .option('--bss-url <url>', 'BSS base URL; /boot/v1 is appended (e.g. https://api-gw-service-nmn.local/apis/bss)')
     .option('--cfs-url <url>', 'CFS base URL; /cfs/v3 is appended (e.g. https://api-gw-service-nmn.local/apis); none: no configuration phase')
+    .option('--image-dirs <dirs>', 'directories from which API callers may use file:// image manifests: comma-separated here, a list in bosd.yaml (default: none; s3:// is unaffected)')
     .option('--credentials-file <file>', 'Redfish credentials (YAML: default, refs, bmcs); must be readable by its owner only')
     .option('--ca-bundle <file>', 'PEM bundle to verify BMC, BSS and CFS certificates')
     .option('--insecure-skip-tls-verify', 'do not verify TLS certificates (logged at start)')
+    .option('--allow-insecure-bmc-http', 'allow http:// BMC addresses that are not loopback (passwords sent in clear; logged)')
     .option('--log-level <level>', 'debug, info, warn or error')
     .option('--power-poll-ms <ms>', 'how often a node\'s power is re-read while waiting for it to change')
     .option('--cfs-poll-ms <ms>', 'how often CFS is asked about nodes being configured')
@@ -34,7 +37,11 @@ Example:
   bosd --config /etc/bosd/bosd.yaml
   bosd --db /var/lib/bosd/bosd.db --bss-url https://api-gw/apis/bss --credentials-file /etc/bosd/redfish.yaml
 
-Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration.`)
+BSS, CFS and S3 need not answer at start: bosd serves the API at once, checks them again
+with back-off (1 s doubling to 60 s while down, every 30 s while up) and reports each in
+GET /v2/healthz/dependencies and bosctl doctor.
+
+${exitStatusHelp()}`)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
@@ -58,6 +65,8 @@ Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration.`)
       socket: o.socket as string | undefined, tlsCert: o.tlsCert as string | undefined, tlsKey: o.tlsKey as string | undefined,
       bssUrl: o.bssUrl as string | undefined, cfsUrl: o.cfsUrl as string | undefined, credentialsFile: o.credentialsFile as string | undefined,
       caBundle: o.caBundle as string | undefined, insecureSkipTlsVerify: o.insecureSkipTlsVerify as boolean | undefined,
+      // A comma-separated string here; loadConfig splits it as it would image_dirs: a,b.
+      imageDirs: o.imageDirs as unknown as string[] | undefined, allowInsecureBmcHttp: o.allowInsecureBmcHttp as boolean | undefined,
       logLevel: o.logLevel as BosdConfig['logLevel'] | undefined, powerPollMs: num(o.powerPollMs), cfsPollMs: num(o.cfsPollMs),
       retryBackoffMs: num(o.retryBackoffMs), maxInFlight: num(o.maxInFlight), requestTimeoutMs: num(o.requestTimeoutMs), stopTimeoutMs: num(o.stopTimeoutMs),
     }, defaultDbPath());
@@ -65,19 +74,8 @@ Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration.`)
     if (!config.credentialsFile) throw Object.assign(new Error('no Redfish credentials: set credentials_file in the config file or pass --credentials-file'), { badConfig: true });
     const credentials = await loadCredentials(config.credentialsFile);
     for (const s of credentials.secrets()) logger.secret(s);
-    const drivers = await realDrivers(config, credentials);
-    try {
-      await (drivers.bss as { ping?: () => Promise<void> }).ping?.();
-    } catch (e) {
-      throw Object.assign(new Error(`BSS at ${config.bssUrl} is not reachable: ${oneLine((e as Error).message)}`), { badConfig: true });
-    }
-    if (drivers.cfs) {
-      try {
-        await (drivers.cfs as { ping?: () => Promise<void> }).ping?.();
-      } catch (e) {
-        throw Object.assign(new Error(`CFS at ${config.cfsUrl} is not reachable: ${oneLine((e as Error).message)}`), { badConfig: true });
-      }
-    }
+    // BSS and CFS are not asked here: bosd starts without them (health.ts keeps asking).
+    const drivers = await realDrivers(config, credentials, logger);
     running = await startBosd(config, drivers, logger);
     const stop = (signal: string) => {
       logger.log('info', 'stopping', { signal });
@@ -87,9 +85,7 @@ Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration.`)
     process.once('SIGINT', () => stop('SIGINT'));
     return -1;
   } catch (e) {
-    const bad = isBosError(e) || (e as { badConfig?: boolean }).badConfig || (e as { code?: string }).code === 'BOS_VALUE_INVALID' || (e as { code?: string }).code === 'EADDRINUSE';
-    const msg = isBosError(e) ? `${e.message}` : (e as Error).message;
-    process.stderr.write(`bosd: ${oneLine(msg)}\n`);
-    return bad ? (isBosError(e) && e.exitCode !== EXIT.BAD_INPUT ? e.exitCode : EXIT.BAD_INPUT) : EXIT.FAILED;
+    process.stderr.write(`bosd: ${oneLine((e as Error).message ?? String(e))}\n`);
+    return bosdExitCode(e);
   }
 }

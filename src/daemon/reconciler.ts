@@ -12,6 +12,7 @@ import type { BootParamsDriver, CfsState, ConfigDriver, PowerDriver, PowerTarget
 
 type CfsPatch = Parameters<ConfigDriver['patchComponents']>[1];
 import type { Logger } from './log.js';
+import { isIntegrationError, needsConfigurationChange, type IntegrationError } from '../integrations/errors.js';
 
 export interface ReconcilerConfig {
   /** How often a node's power is re-read while bosd waits for it to change (ms). */
@@ -50,6 +51,10 @@ interface NodeWork {
   configureFailures: number;
   cfs?: { state: CfsState | null; at: number };
   dueAfterStep?: boolean;
+  /** When bosd started (or, after a restart, first saw) the node's current last action, monotonic. */
+  actionAt?: { key: string; at: number };
+  /** BSS or CFS could not be reached: the node waits until `until` (monotonic), no attempt spent. */
+  serviceWait?: { reason: string; until: number; failures: number };
   /** Why its power operation waits for others (logged once per reason). */
   queued?: string;
 }
@@ -88,6 +93,7 @@ export class Reconciler {
   /** Admitted power operations whose intent is not stored yet (admission is synchronous, storing is not). */
   private readonly powerReservations = new Map<string, string>();
   private lastEventId = 0;
+  private readonly dbOutage = { down: false, seen: 0, endedAt: Number.NEGATIVE_INFINITY };
   private lastDataVersion = -1;
   private timer: NodeJS.Timeout | undefined;
   private lastSweep = 0;
@@ -103,7 +109,10 @@ export class Reconciler {
     private readonly drivers: { power: PowerDriver; bss: BootParamsDriver; cfs: ConfigDriver | null },
     private readonly log: Logger,
     private readonly config: ReconcilerConfig = DEFAULT_RECONCILER_CONFIG,
+    /** The wall clock: stored times (display, restart) and housekeeping TTLs. */
     private readonly now: () => number = Date.now,
+    /** The monotonic clock: every deadline, wait and back-off (a moved wall clock changes none). */
+    private readonly mono: () => number = () => performance.now(),
   ) {
     this.sem = new Semaphore(config.maxInFlight);
     this.writes = new Coalescer((items) => this.commit(items), 2000);
@@ -160,7 +169,8 @@ export class Reconciler {
         this.wakeRequested = false;
         this.reloadChanged();
       }
-      const now = this.now();
+      const now = this.mono();
+      this.watchWriteHealth(now);
       if (now - this.lastSweep >= this.config.sweepMs) {
         this.lastSweep = now;
         this.sweepSessions();
@@ -185,8 +195,30 @@ export class Reconciler {
     }
   }
 
+  /** Notices the database refusing writes and taking them again (see actionStart). */
+  private watchWriteHealth(now: number): void {
+    const h = this.store.writeHealth;
+    if (h.failures !== this.dbOutage.seen) {
+      this.dbOutage.seen = h.failures;
+      if (!this.dbOutage.down) this.log.log('error', 'database cannot be written: nodes wait, no power call is made until it can', { error: h.failing ?? 'a write failed' });
+      this.dbOutage.down = true;
+    }
+    if (this.dbOutage.down && h.failing === null) {
+      this.dbOutage.down = false;
+      this.dbOutage.endedAt = now;
+      this.log.log('info', 'database writable again: waits that overlapped the outage start again', { active_nodes: this.nodes.size });
+      for (const w of this.nodes.values()) this.setDue(w, now);
+    }
+  }
+
+  /** Whether the database refuses writes now (for health). */
+  get databaseWritable(): boolean {
+    return !this.dbOutage.down;
+  }
+
   private refreshOptions(): void {
     const o = this.store.read(() => this.store.options.get());
+    const before = this.options;
     this.options = {
       max_power_off_wait_time: o.max_power_off_wait_time,
       max_power_on_wait_time: o.max_power_on_wait_time,
@@ -196,6 +228,11 @@ export class Reconciler {
       retryBackoffMs: this.config.retryBackoffMs,
     };
     this.caps = { global: o.max_concurrent_power_operations, perChassis: o.max_power_operations_per_chassis };
+    // A changed wait or retry policy applies to nodes already waiting: decide them again now.
+    if (before && JSON.stringify(before) !== JSON.stringify(this.options)) {
+      const now = this.mono();
+      for (const w of this.nodes.values()) this.setDue(w, now);
+    }
   }
 
   /** Nodes bosd has asked to power off or on that have not reached that state yet. */
@@ -205,7 +242,8 @@ export class Reconciler {
     for (const n of this.nodes.values()) {
       if (n.id === except || this.powerReservations.has(n.id)) continue;
       const a = n.component.last_action;
-      if (a.failed || n.component.status.status_override !== '') continue;
+      // An on-hold node whose power read failed may still be powering: it keeps its slot.
+      if (a.failed || n.component.status.status_override === 'failed') continue;
       const off = a.action === 'powering_off_gracefully' || a.action === 'powering_off_forcefully';
       const on = a.action === 'powering_on' && n.component.status.phase === 'powering_on';
       if ((off && n.power?.state !== 'Off') || (on && n.power?.state !== 'On')) out.push(chassisOf(n.id));
@@ -278,6 +316,8 @@ export class Reconciler {
       // Facts stay valid across a reload unless the goal changed.
       power: desiredChanged ? undefined : old?.power,
       powerFailures: old?.powerFailures ?? 0,
+      actionAt: old?.actionAt,
+      serviceWait: desiredChanged ? undefined : old?.serviceWait,
       configureFailures: old?.configureFailures ?? 0,
       cfs: undefined,
     });
@@ -310,7 +350,7 @@ export class Reconciler {
     const p = this.step(w)
       .catch((e) => {
         this.log.log('error', 'step failed', { component: w.id, error: (e as Error).message });
-        this.setDue(w, this.now() + this.config.retryBackoffMs);
+        this.setDue(w, this.mono() + this.config.retryBackoffMs);
       })
       .finally(() => {
         w.busy = false;
@@ -328,8 +368,30 @@ export class Reconciler {
     this.inFlight.add(p);
   }
 
+  /**
+   * The start of the node's current action on the monotonic clock. A stored time only says when
+   * an action began on some wall clock: an action bosd did not start in this run (a restart, or
+   * another process) counts from when bosd first sees it, so a wait resumed after a restart runs
+   * in full and a moved clock never shortens one. A wait that overlapped a database outage counts
+   * from its end: a boot report refused meanwhile must be able to come again.
+   */
+  private actionStart(w: NodeWork): number {
+    const key = actionKey(w.component);
+    const now = this.mono();
+    if (w.actionAt?.key !== key) w.actionAt = { key, at: now };
+    // While writes fail, no wait runs out: its end could not be stored, nor a report that ends it.
+    this.watchWriteHealth(now);
+    if (this.dbOutage.down) return now;
+    return Math.max(w.actionAt.at, this.dbOutage.endedAt);
+  }
+
+  private decideNow(w: NodeWork, facts: Facts): Decision {
+    return decide(w.component, { ...facts, actionStartedAt: this.actionStart(w) }, this.options, this.mono(), new Date(this.now()).toISOString());
+  }
+
   private async step(w: NodeWork): Promise<void> {
-    const now = this.now();
+    const now = this.mono();
+    if (w.serviceWait && now < w.serviceWait.until) { this.setDue(w, w.serviceWait.until); return; }
     const facts: Facts = {};
     const phase = w.component.status.phase;
     // A node being configured has booted: CFS, not its BMC, says when it is done.
@@ -340,29 +402,35 @@ export class Reconciler {
         // Reading the power of a node not started yet leads to its first request: it goes before
         // the polls of nodes already waiting, so a large apply gets every node going sooner.
         const state = await this.sem.run(() => this.drivers.power.powerState(this.target(w.id)), phase === '');
-        w.power = { state, at: this.now() };
+        w.power = { state, at: this.mono() };
         w.powerError = undefined;
         w.powerFailures = 0;
       } catch (e) {
         w.power = undefined;
         w.powerError = (e as Error).message;
-        w.powerFailures++;
+        // Which system the node is, or whether its BMC may be used, is a matter of configuration:
+        // fail the node now with the reason rather than asking again.
+        w.powerFailures = needsConfigurationChange(e) ? Number.MAX_SAFE_INTEGER : w.powerFailures + 1;
       }
     }
     facts.power = w.power?.state;
     facts.powerError = w.powerError;
     facts.powerFailures = w.powerFailures;
     facts.configureFailures = w.configureFailures;
-    let d = decide(w.component, facts, this.options, this.now());
+    let d = this.decideNow(w, facts);
     if (d.step.kind === 'observe' && d.step.cfs) {
       if (!this.drivers.cfs) facts.cfs = null;
-      else if (w.cfs && this.now() - w.cfs.at < this.config.cfsPollMs) facts.cfs = w.cfs.state;
+      else if (w.cfs && this.mono() - w.cfs.at < this.config.cfsPollMs) facts.cfs = w.cfs.state;
       else {
         facts.cfs = await this.cfsReads.add(w.id);
-        w.cfs = { state: facts.cfs, at: this.now() };
+        w.cfs = { state: facts.cfs, at: this.mono() };
       }
       if (facts.cfs === null && this.drivers.cfs) facts.cfs = { desired_config: '', enabled: false, configuration_status: 'unknown' };
-      d = decide(w.component, facts, this.options, this.now());
+      d = this.decideNow(w, facts);
+    }
+    // Trying BSS or CFS again after it was unreachable: the node stays on hold with its reason until it answers.
+    if (w.serviceWait && (d.step.kind === 'set_boot_params' || d.step.kind === 'configure') && d.component.status.phase === w.component.status.phase) {
+      d = { ...d, component: w.component };
     }
     this.log.log('debug', 'decided', { component: w.id, step: d.step.kind, phase: d.component.status.phase, power: facts.power ?? null, cfs: facts.cfs?.configuration_status ?? null });
     if (await this.holdIfHalted(w, d)) return;
@@ -373,10 +441,14 @@ export class Reconciler {
         if (w.queued !== admit.reason) {
           w.queued = admit.reason;
           this.log.log('info', 'power operation queued', { component: w.id, reason: admit.reason });
-          const r = await this.write(w, { fn: () => undefined, event: { action: 'queued', detail: { reason: admit.reason } } });
+          // Waiting for a slot is on hold, as BOS shows it, never stable or a power status.
+          const r = await this.write(w, {
+            fn: (cur) => (cur.status.status_override === '' ? { ...cur, status: { ...cur.status, status_override: 'on_hold' } } : undefined),
+            event: { action: 'queued', detail: { reason: admit.reason } },
+          });
           this.afterWrite(w, r);
         }
-        this.setDue(w, this.now() + Math.min(this.config.powerPollMs, 100));
+        this.setDue(w, this.mono() + Math.min(this.config.powerPollMs, 100));
         return;
       }
       w.queued = undefined;
@@ -388,7 +460,7 @@ export class Reconciler {
         // its wait counts from the request, and a crash leaves only requests in flight in doubt.
         // Power requests go before polls (urgent).
         await this.sem.run(async () => {
-          const fresh = decide(w.component, facts, this.options, this.now());
+          const fresh = this.decideNow(w, facts);
           if (await this.persistIntent(w, fresh)) await this.perform(w, fresh, phase);
         }, true);
         return;
@@ -403,6 +475,7 @@ export class Reconciler {
   /** Stores the decision's component if it differs; false when someone changed it first. */
   private async persistIntent(w: NodeWork, d: Decision): Promise<boolean> {
     if (d.component === w.component && d.step.kind !== 'done' && d.step.kind !== 'fail') return true;
+    const decidedAt = this.mono();
     const expect = w.rev;
     const event = eventFor(d);
     const r = await this.write(w, {
@@ -416,12 +489,14 @@ export class Reconciler {
       return false;
     }
     if (r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
+    const key = actionKey(w.component);
+    if (w.actionAt?.key !== key) w.actionAt = { key, at: decidedAt };
     return true;
   }
 
   private async perform(w: NodeWork, d: Decision, phaseBefore: string): Promise<void> {
     const step = d.step;
-    const t0 = this.now();
+    const t0 = this.mono();
     switch (step.kind) {
       case 'wait': {
         let next = step.until ?? Number.POSITIVE_INFINITY;
@@ -444,7 +519,7 @@ export class Reconciler {
           const r = await (step.kind === 'power_on' ? this.drivers.power.powerOn(target) : this.drivers.power.powerOff(target, step.mode));
           this.log.log('info', step.kind === 'power_on' ? 'power on requested' : `power off (${step.mode}) requested`, { component: w.id, reset_type: r.resetType, session: w.component.session });
           w.power = undefined;
-          this.setDue(w, this.now() + Math.min(this.config.powerPollMs, 250));
+          this.setDue(w, this.mono() + Math.min(this.config.powerPollMs, 250));
         } catch (e) {
           await this.recordCallFailure(w, (e as Error).message);
         }
@@ -458,9 +533,11 @@ export class Reconciler {
           if (this.drivers.cfs) {
             await this.cfsPatches.add({ id: w.id, patch: { desired_config: configuration, enabled: false, state: [], tags: { bos_session: w.component.session } } });
           }
+          const waited = w.serviceWait !== undefined;
+          w.serviceWait = undefined;
           const r = await this.write(w, {
             fn: (cur) => (sameArtifacts(cur.desired_state.boot_artifacts, artifacts)
-              ? { ...cur, desired_state: { ...cur.desired_state, bss_token: token } }
+              ? { ...cur, ...(waited ? { error: '' } : {}), desired_state: { ...cur.desired_state, bss_token: token } }
               : undefined),
             event: { action: 'boot_parameters_set', detail: { kernel: artifacts.kernel, bss_token: token } },
             bssToken: { token, artifacts },
@@ -468,6 +545,7 @@ export class Reconciler {
           this.afterWrite(w, r);
           this.setDue(w, 0);
         } catch (e) {
+          if (serviceDown(e)) { await this.waitForService(w, e); return; }
           const msg = (e as Error).message;
           const r = await this.write(w, {
             fn: (cur) => ({
@@ -489,10 +567,16 @@ export class Reconciler {
           await this.cfsPatches.add({ id: w.id, patch: { desired_config: w.component.desired_state.configuration ?? '', enabled: true, tags: { bos_session: w.component.session } } });
           w.cfs = undefined;
           w.configureFailures = 0;
-          const r = await this.write(w, { fn: () => undefined, event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } } });
+          const waited = w.serviceWait !== undefined;
+          w.serviceWait = undefined;
+          const r = await this.write(w, {
+            fn: (cur) => (waited ? { ...cur, error: '' } : undefined),
+            event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } },
+          });
           this.afterWrite(w, r);
-          this.setDue(w, this.now() + this.config.cfsPollMs);
+          this.setDue(w, this.mono() + this.config.cfsPollMs);
         } catch (e) {
+          if (serviceDown(e)) { await this.waitForService(w, e); return; }
           w.configureFailures++;
           await this.recordCallFailure(w, (e as Error).message);
         }
@@ -510,6 +594,27 @@ export class Reconciler {
         return;
       }
     }
+  }
+
+  /**
+   * BSS or CFS did not answer (or answered 429/5xx): the node waits on hold with the reason and
+   * tries again with a growing back-off; it spends no attempt, because nothing about it failed.
+   */
+  private async waitForService(w: NodeWork, e: IntegrationError): Promise<void> {
+    const name = e.service.toUpperCase();
+    const reason = `waiting for ${name}: ${e.message}`;
+    const failures = (w.serviceWait?.failures ?? 0) + 1;
+    const until = this.mono() + Math.min(SERVICE_WAIT_MAX_MS, this.config.retryBackoffMs * 2 ** Math.min(failures - 1, 16));
+    w.serviceWait = { reason, until, failures };
+    if (w.component.error !== reason || w.component.status.status_override !== 'on_hold') {
+      if (failures === 1) this.log.log('warn', `node waits for ${name}`, { component: w.id, error: e.message });
+      const r = await this.write(w, {
+        fn: (cur) => ({ ...cur, error: reason, status: { ...cur.status, status_override: 'on_hold' } }),
+        event: { action: 'waiting', detail: { service: e.service, error: e.message } },
+      });
+      this.afterWrite(w, r);
+    }
+    this.setDue(w, until);
   }
 
   private async recordCallFailure(w: NodeWork, msg: string): Promise<void> {
@@ -535,9 +640,9 @@ export class Reconciler {
   }
 
   /** One transaction for many nodes' writes, each a function of the row as it is now. */
-  private commit(items: WriteItem[]): WriteResult[] {
+  private commit(items: WriteItem[]): Promise<WriteResult[]> {
     const nowIso = new Date(this.now()).toISOString();
-    return this.store.write(() => items.map((it): WriteResult => {
+    return this.store.writeAsync(() => items.map((it): WriteResult => {
       const v = it.known && this.store.components.revisionOf(it.id) === it.known.rev ? it.known : this.store.components.getVersioned(it.id);
       if (!v) return 'gone';
       const next = it.fn(v.component, v.rev);
@@ -639,6 +744,17 @@ export class Reconciler {
       }
     });
   }
+}
+
+/** The longest wait between tries while BSS or CFS is unreachable. */
+const SERVICE_WAIT_MAX_MS = 60_000;
+
+function serviceDown(e: unknown): e is IntegrationError {
+  return isIntegrationError(e) && e.retryable && (e.service === 'bss' || e.service === 'cfs');
+}
+
+function actionKey(c: Component): string {
+  return `${c.last_action.action ?? ''}|${c.last_action.last_updated ?? ''}`;
 }
 
 function wantsOffLabel(c: Component): string {

@@ -52,15 +52,43 @@ export async function checkDaemon(target: DaemonTarget, timeoutMs: number): Prom
     if (health.status !== 200) {
       return { check: CHECK, status: 'fail', detail: `${at} answers, but its health check answered ${health.status}`, fix: 'read bosd\'s log: journalctl -u bosd' };
     }
+    if (dbStatusOf(health.body) !== 'ok') {
+      return { check: CHECK, status: 'fail', detail: `${at} answers, but says its database is ${dbStatusOf(health.body)} (it cannot store boot reports)`, fix: 'free space on the database\'s disk (df -h /var/lib/bosd) and read bosd\'s log: journalctl -u bosd' };
+    }
   } catch (e) {
     return { check: CHECK, status: 'fail', detail: `${at}: health check: ${messageOf(e)}`, fix: 'read bosd\'s log: journalctl -u bosd' };
   }
   const auth = await authNote(ep, target, transport);
   if (auth.status !== 'pass') return { check: CHECK, status: auth.status, detail: `${at}; ${auth.detail}`, ...(auth.fix ? { fix: auth.fix } : {}) };
+  const down = await dependenciesDown(ep, transport);
+  if (down) {
+    return { check: CHECK, status: 'warn', detail: `${at}; ${auth.detail}; bosd cannot reach ${down} (nodes wait for it)`, fix: 'see the bss and cfs checks below, and bosd\'s log: journalctl -u bosd' };
+  }
   if (version !== VERSION) {
     return { check: CHECK, status: 'warn', detail: `${at}; ${auth.detail}; this bosctl is ${VERSION}`, fix: 'install the same version of bosctl as bosd runs' };
   }
   return { check: CHECK, status: 'pass', detail: `${at}; ${auth.detail}` };
+}
+
+/** What bosd itself says is down (GET /v2/healthz/dependencies), e.g. "bss (down since ...)"; '' when nothing is. */
+async function dependenciesDown(ep: Endpoint, transport: TransportOptions): Promise<string> {
+  try {
+    const r = await exchange(ep, 'GET', '/v2/healthz/dependencies', { headers: { Accept: 'application/json' }, retry: 'safe', transport });
+    if (r.status !== 200) return ''; // an older bosd
+    const deps = (JSON.parse(r.body) as { dependencies?: Record<string, { status?: string; since?: string; detail?: string }> }).dependencies ?? {};
+    return Object.entries(deps).filter(([, h]) => h.status === 'down')
+      .map(([name, h]) => `${name === 'database' ? 'its database' : name.toUpperCase()} (down since ${h.since ?? '?'}${h.detail ? `: ${h.detail}` : ''})`).join(', ');
+  } catch {
+    return '';
+  }
+}
+
+function dbStatusOf(body: string): string {
+  try {
+    return String((JSON.parse(body) as { dbStatus?: unknown }).dbStatus ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
 }
 
 function versionOf(status: number, body: string): string {
@@ -87,6 +115,13 @@ async function authNote(ep: Endpoint, target: DaemonTarget, transport: Transport
   if (ep.scheme === 'unix') return { status: 'pass', detail: 'through the unix socket (no token needed)' };
   if (target.token === undefined && target.tokenFile === undefined) {
     return { status: 'pass', detail: 'no token configured (only version and health need none)' };
+  }
+  if (target.tokenFile !== undefined) {
+    try {
+      (await import('../cli/files.js')).assertOwnerOnly(target.tokenFile, 'token file');
+    } catch (e) {
+      return { status: 'fail', detail: messageOf(e), fix: `chmod 600 ${target.tokenFile}` };
+    }
   }
   const { RemoteBackend } = await import('../client/remote-backend.js');
   const backend = new RemoteBackend({

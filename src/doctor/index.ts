@@ -8,6 +8,7 @@ import { defaultDbPath } from '../cli/paths.js';
 import { loadConfig, loadCredentials, type BosdConfig, type CredentialsBook } from '../daemon/config.js';
 import type { TlsOptions } from '../integrations/http.js';
 import type { InventoryNode } from '../core/types.js';
+import { bmcOf, compareXnames } from '../core/xname.js';
 import { checkBmc, type BmcCheckContext } from './bmc.js';
 import { checkDaemon, type DaemonTarget } from './daemon.js';
 import { checkDatabase } from './database.js';
@@ -64,7 +65,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     cfg.config
       ? cfg.config.cfsUrl ? checkCfs(cfg.config.cfsUrl, tls, o.timeoutMs).then((r) => [r]) : Promise.resolve([{ check: 'cfs', status: 'skip' as const, detail: 'no cfs_url: bosd runs without a configuration phase' }])
       : Promise.resolve([skip('cfs', 'cfs_url')]),
-    bmcChecks(o, db?.inventory, credentials, tls),
+    bmcChecks(o, db?.inventory, credentials, tls, cfg.config?.allowInsecureBmcHttp === true),
   ];
   for (const rows of await Promise.all(pending)) checks.push(...rows);
   const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
@@ -136,11 +137,26 @@ function daemonTarget(o: DoctorOptions, config: BosdConfig | undefined): DaemonT
   return { server: 'http://127.0.0.1:8180', source: 'bosd\'s default listen address' };
 }
 
-async function bmcChecks(o: DoctorOptions, inventory: InventoryNode[] | undefined, credentials: BmcCheckContext['credentials'], tls: TlsOptions): Promise<CheckResult[]> {
+async function bmcChecks(
+  o: DoctorOptions,
+  inventory: InventoryNode[] | undefined,
+  credentials: BmcCheckContext['credentials'],
+  tls: TlsOptions,
+  allowInsecureBmcHttp: boolean,
+): Promise<CheckResult[]> {
   if (o.bmcSample === 0) return [{ check: 'bmcs', status: 'skip', detail: '--bmc-sample 0' }];
   if (!inventory) return [{ check: 'bmcs', status: 'skip', detail: 'no inventory to sample BMCs from (the database could not be read)' }];
   const sample = sampleBmcs(inventory, o.bmcSample);
   if (sample.length === 0) return [{ check: 'bmcs', status: 'skip', detail: 'the inventory has no nodes', fix: 'bosctl inventory import FILE' }];
-  const ctx = { credentials, tls, timeoutMs: o.timeoutMs, now: o.now, warnDays: o.warnDays ?? 30 };
-  return Promise.all(sample.map((s) => checkBmc(s, ctx)));
+  const ctx: BmcCheckContext = { credentials, tls, timeoutMs: o.timeoutMs, now: o.now, warnDays: o.warnDays ?? 30, allowInsecureBmcHttp };
+  // Every node behind a sampled BMC is matched to its system, not only the sampled one.
+  const behind = new Map<string, InventoryNode[]>();
+  for (const n of inventory) {
+    let bmc: string;
+    try { bmc = bmcOf(n.xname); } catch { continue; }
+    const list = behind.get(bmc);
+    if (list) list.push(n);
+    else behind.set(bmc, [n]);
+  }
+  return Promise.all(sample.map((s) => checkBmc(s, ctx, (behind.get(s.bmcXname) ?? [s.node]).slice().sort((a, b) => compareXnames(a.xname, b.xname)))));
 }

@@ -75,6 +75,14 @@ export function isIntegrationError(e: unknown): e is IntegrationError {
   return e instanceof IntegrationError;
 }
 
+/**
+ * Only a change of the inventory or the configuration can fix these (redfish.ts's
+ * SystemResolutionError and InsecureBmcError): asking again is pointless.
+ */
+export function needsConfigurationChange(e: unknown): boolean {
+  return isIntegrationError(e) && (e.name === 'SystemResolutionError' || e.name === 'InsecureBmcError');
+}
+
 /** One line, no newlines. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();

@@ -155,7 +155,16 @@ export interface ExchangeOptions {
   retry: RetryPolicy;
   /** Checked before each retry: a closing client stops retrying. */
   isClosed?: () => boolean;
+  /**
+   * How many 307/308 redirects to follow on the same origin (method, headers and body kept);
+   * 0 (the default) returns them to the caller. A redirect to another origin is an error, so
+   * credentials in the headers never leave the origin they were meant for.
+   */
+  maxRedirects?: number;
 }
+
+/** Redirects that keep the method and the body (RFC 9110 15.4.8, 15.4.9). */
+const SAME_METHOD_REDIRECTS: ReadonlySet<number> = new Set([307, 308]);
 
 const USER_AGENT = `bosctl/${VERSION}`;
 
@@ -170,6 +179,47 @@ export function header(h: IncomingHttpHeaders, name: string): string | undefined
  * for the caller to judge. Network failures throw IntegrationError.
  */
 export async function exchange(peer: Peer, req: HttpRequest, opts: ExchangeOptions): Promise<HttpResponse> {
+  const max = opts.maxRedirects ?? 0;
+  let current = req;
+  for (let hops = 0; ; hops++) {
+    const res = await exchangeRetrying(peer, current, opts);
+    if (max === 0 || !SAME_METHOD_REDIRECTS.has(res.status)) return res;
+    const next = redirectTarget(peer, current, res);
+    if (hops >= max) throw redirectError(peer, current, res, next.href, `more than ${max} redirects in a row; not followed`);
+    current = { ...current, url: next };
+  }
+}
+
+/** Where a 307/308 points, if it stays on the request's origin (scheme, host and port). */
+function redirectTarget(peer: Peer, req: HttpRequest, res: HttpResponse): URL {
+  const location = header(res.headers, 'location');
+  if (!location) throw protocolError(peer, req, res, 'without a Location header to redirect to');
+  let next: URL;
+  try {
+    next = new URL(location, req.url);
+  } catch {
+    throw redirectError(peer, req, res, location, 'an invalid URL; not followed');
+  }
+  if (next.origin !== req.url.origin) {
+    throw redirectError(peer, req, res, next.href, `another origin than ${req.url.origin}; not followed, so that credentials are not sent there`);
+  }
+  return next;
+}
+
+function redirectError(peer: Peer, req: HttpRequest, res: HttpResponse, location: string, why: string): IntegrationError {
+  const statusText = STATUS_CODES[res.status] ?? 'Unknown Status';
+  return new IntegrationError(
+    redact(`${peer.label}: ${describeEndpoint(req.method, req.url)} answered ${res.status} ${statusText} redirecting to ${describeLocation(location)}: ${why}`, peer.secrets()),
+    { ...base(peer, req), status: res.status, kind: 'http', retryable: false, attempts: res.attempts },
+  );
+}
+
+/** A Location for a message: no user:password, a long one shortened. */
+function describeLocation(location: string): string {
+  return describeEndpoint('', location).trimStart();
+}
+
+async function exchangeRetrying(peer: Peer, req: HttpRequest, opts: ExchangeOptions): Promise<HttpResponse> {
   const idempotent = RETRYABLE_METHODS.has(req.method);
   const attempts = idempotent ? opts.retry.attempts : 1;
   for (let attempt = 1; ; attempt++) {
@@ -299,6 +349,13 @@ function reasonOf(e: unknown): string {
   return String(e);
 }
 
+/** The settings that decide whom a client trusts, as the admin writes them. */
+export function tlsHint(service: IntegrationService): string {
+  return service === 's3'
+    ? 'give the CA that signed its certificate as ca_bundle in the S3 configuration or, knowingly, set insecure_skip_tls_verify: true there'
+    : 'give the CA that signed its certificate with ca_bundle in bosd.yaml (--ca-bundle) or, knowingly, set insecure_skip_tls_verify: true (--insecure-skip-tls-verify)';
+}
+
 /** An undici/Node failure as an IntegrationError (branching on `code`, as undici advises). */
 export function failure(peer: Peer, req: HttpRequest, e: unknown, attempts = 1): IntegrationError {
   const code = codeOf(e);
@@ -343,7 +400,7 @@ export function failure(peer: Peer, req: HttpRequest, e: unknown, attempts = 1):
         kind = 'protocol';
         what = `answered malformed HTTP (${reason})`;
       } else if (code !== undefined && TLS_CODES.has(code)) {
-        what = `failed TLS verification (${code}: ${reason}); set the CA bundle (ca) or, knowingly, insecureSkipTlsVerify`;
+        what = `failed TLS verification (${code}: ${reason}); ${tlsHint(peer.service)}`;
       } else if (code !== undefined && TRANSIENT_NET_CODES.has(code)) {
         retryable = true;
         what = `failed: cannot connect (${reason.includes(code) ? reason : `${code}: ${reason}`})`;
@@ -362,13 +419,23 @@ export function failure(peer: Peer, req: HttpRequest, e: unknown, attempts = 1):
 
 /** An answer with a status the caller did not expect. */
 export function httpError(peer: Peer, req: HttpRequest, res: HttpResponse, detail?: string): IntegrationError {
-  const said = detail ?? summarizeErrorBody(res.text);
+  // A redirect's page is no use in a one-line message; where it points is.
+  const location = res.status >= 300 && res.status < 400 ? header(res.headers, 'location') : undefined;
+  const said = detail ?? (location ? `redirecting to ${describeLocation(resolveLocation(location, req.url))}` : summarizeErrorBody(res.text));
   const statusText = STATUS_CODES[res.status] ?? 'Unknown Status';
   const tries = res.attempts > 1 ? ` (after ${res.attempts} attempts)` : '';
   return new IntegrationError(
     redact(`${peer.label}: ${describeEndpoint(req.method, req.url)} answered ${res.status} ${statusText}${said ? `: ${said}` : ''}${tries}`, peer.secrets()),
     { ...base(peer, req), status: res.status, kind: 'http', retryable: RETRYABLE_STATUSES.has(res.status), attempts: res.attempts },
   );
+}
+
+function resolveLocation(location: string, against: URL): string {
+  try {
+    return new URL(location, against).href;
+  } catch {
+    return location;
+  }
 }
 
 /** An answer that does not have the promised shape. */

@@ -4,6 +4,7 @@
  * caches (service root, session or Basic auth, system id, reset action) and no per-BMC timers,
  * so 10,000 BMCs cost 10,000 small objects and sockets only while they are used.
  */
+import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { IntegrationError, describeEndpoint } from './errors.js';
 import {
@@ -38,6 +39,8 @@ export interface BmcTarget {
 export interface BmcCredentials {
   username: string;
   password: string;
+  /** This BMC may be reached over plain http:// (the credentials file's `allow_insecure_http`). */
+  allowInsecureHttp?: boolean;
 }
 
 export type PowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
@@ -63,8 +66,16 @@ export interface RedfishClientOptions {
   ca?: string | Buffer;
   insecureSkipTlsVerify?: boolean;
   retry?: Partial<RetryPolicy>;
-  /** Receives warnings (insecureSkipTlsVerify); default process.emitWarning. */
+  /** Receives warnings (insecure_skip_tls_verify); default process.emitWarning. */
   onWarning?(message: string): void;
+  /**
+   * Plain http:// to every BMC, not only to loopback addresses (bosd.yaml
+   * `allow_insecure_bmc_http`). Without it, a BMC whose credentials entry lacks
+   * `allow_insecure_http` is refused before any request.
+   */
+  allowInsecureHttp?: boolean;
+  /** Receives warnings about one BMC, with fields for a log line (once per BMC); default onWarning. */
+  warn?(message: string, fields: Record<string, unknown>): void;
   /** Delete Redfish sessions we created when close() is called (default true). */
   logoutOnClose?: boolean;
 }
@@ -81,7 +92,48 @@ type Auth = { kind: 'basic' } | { kind: 'session'; token: string; location?: URL
 
 interface SystemRef {
   id: string;
+  /** The system's Name, read only when the BMC lists several systems. */
+  name?: string;
   url: URL;
+}
+
+/** A node's system as resolved (redfish_system_id, or matched on its BMC). */
+export interface ResolvedSystem {
+  id: string;
+  name?: string;
+  url: string;
+}
+
+/** One of the systems a BMC lists, for messages. */
+export interface SystemCandidate {
+  id: string;
+  name?: string;
+}
+
+/** A plain-http:// BMC that no setting allows: refused before any request, never retried. */
+export class InsecureBmcError extends IntegrationError {
+  constructor(message: string, bmc: string) {
+    super(message, { service: 'redfish', endpoint: '', kind: 'connect', retryable: false, bmc });
+    this.name = 'InsecureBmcError';
+  }
+}
+
+/**
+ * Which system of its BMC a node is cannot be told: the BMC lists no system, or several and
+ * none or more than one matches the node's xname. Never retried: the inventory must say.
+ */
+export class SystemResolutionError extends IntegrationError {
+  readonly node: string;
+  readonly candidates: SystemCandidate[];
+  readonly matches: SystemCandidate[];
+
+  constructor(message: string, init: { node: string; bmc: string; endpoint: string; candidates: SystemCandidate[]; matches: SystemCandidate[] }) {
+    super(message, { service: 'redfish', endpoint: init.endpoint, status: 200, kind: 'protocol', retryable: false, bmc: init.bmc });
+    this.name = 'SystemResolutionError';
+    this.node = init.node;
+    this.candidates = init.candidates;
+    this.matches = init.matches;
+  }
 }
 
 interface ResetInfo {
@@ -105,10 +157,16 @@ interface Bmc {
   systems: Map<string, SystemRef>;
   reset: Map<string, Promise<ResetInfo>>;
   secrets: Set<string>;
+  /** The plain-HTTP warning was given for this BMC. */
+  warnedHttp?: boolean;
 }
 
 const FALLBACK_TO_BASIC = new Set([404, 405, 501]);
 const RESET_OK = new Set([200, 202, 204]);
+/** Same-origin 307/308 hops followed per request (sushy-tools redirects a system's Name to its Id). */
+const MAX_REDIRECTS = 5;
+/** Systems named in a message at most. */
+const CANDIDATES_SHOWN = 10;
 
 export class RedfishClient {
   private readonly opts: RedfishClientOptions;
@@ -129,7 +187,7 @@ export class RedfishClient {
     this.maxOpenPools = opts.maxOpenPools ?? 512;
     if (!Number.isInteger(this.connections) || this.connections < 1) throw new RangeError(`connectionsPerBmc must be an integer >= 1, got ${this.connections}`);
     if (opts.insecureSkipTlsVerify === true) {
-      const msg = 'Redfish: TLS certificate verification of BMCs is disabled (insecureSkipTlsVerify)';
+      const msg = 'Redfish: TLS certificate verification of BMCs is disabled (insecure_skip_tls_verify)';
       if (opts.onWarning) opts.onWarning(msg);
       else process.emitWarning(msg);
     }
@@ -167,6 +225,17 @@ export class RedfishClient {
 
   async powerOn(t: BmcTarget): Promise<ResetResult> {
     return this.reset(t, () => 'On');
+  }
+
+  /**
+   * Which system of its BMC the node is: its redfish_system_id, else the one system whose Id or
+   * Name is the node's xname (any case), else the BMC's only system. Anything else throws a
+   * SystemResolutionError naming the candidates. The BMC's list is read once and cached.
+   */
+  async resolveSystem(t: BmcTarget): Promise<ResolvedSystem> {
+    const bmc = this.bmc(t);
+    const sys = await this.system(t, bmc);
+    return { id: sys.id, ...(sys.name === undefined ? {} : { name: sys.name }), url: sys.url.href };
   }
 
   /** Forget what is cached about this BMC (service root, auth, systems, reset actions). */
@@ -298,8 +367,32 @@ export class RedfishClient {
     return c;
   }
 
-  private exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts): Promise<HttpResponse> {
-    return this.onPool(bmc, (dispatcher) => exchange(this.peer(t, bmc), req, { dispatcher, timeouts, retry, isClosed: () => this.closed }));
+  private async exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts): Promise<HttpResponse> {
+    await this.guardPlainHttp(t, bmc);
+    return this.onPool(bmc, (dispatcher) => exchange(this.peer(t, bmc), req, { dispatcher, timeouts, retry, isClosed: () => this.closed, maxRedirects: MAX_REDIRECTS }));
+  }
+
+  /** Refuses plain HTTP to a BMC not on this machine unless allowed; warns once per BMC when it is. */
+  private async guardPlainHttp(t: BmcTarget, bmc: Bmc): Promise<void> {
+    if (bmc.base.protocol !== 'http:' || isLoopbackHost(bmc.base.hostname)) return;
+    const global = this.opts.allowInsecureHttp === true;
+    let perBmc = false;
+    if (!global) {
+      try {
+        perBmc = (await this.opts.credentials(t.credentialsRef, t.bmcXname)).allowInsecureHttp === true;
+      } catch {
+        // no credentials entry: nothing allows it
+      }
+    }
+    const why = insecureHttpRefusal(bmc.base, { global, bmc: perBmc }, t.bmcXname);
+    if (why) throw new InsecureBmcError(`BMC ${t.bmcXname}: ${why}`, t.bmcXname);
+    if (bmc.warnedHttp) return;
+    bmc.warnedHttp = true;
+    const by = global ? 'allow_insecure_bmc_http in bosd.yaml' : `allow_insecure_http for ${t.bmcXname} in the credentials file`;
+    const msg = `Redfish: BMC ${t.bmcXname} at ${bmc.base.origin} is used over plain HTTP (allowed by ${by}): its password crosses the network in clear`;
+    if (this.opts.warn) this.opts.warn(msg, { bmc: t.bmcXname, address: bmc.base.origin, allowed_by: global ? 'allow_insecure_bmc_http' : 'allow_insecure_http' });
+    else if (this.opts.onWarning) this.opts.onWarning(msg);
+    else process.emitWarning(msg);
   }
 
   /** An authenticated request; a session rejected with 401 is renewed once. */
@@ -377,32 +470,22 @@ export class RedfishClient {
     if (cached) return cached;
     const req: HttpRequest = { method: 'GET', url: join(bmc.base, '/redfish/v1/Systems') };
     const members = await this.members(t, bmc, req);
-    let chosen: SystemRef | undefined;
-    let why = '';
-    if (members.length === 1) chosen = members[0];
-    else if (members.length === 0) why = 'lists no Systems';
-    else {
-      const node = /n(\d+)$/.exec(t.nodeXname)?.[1];
-      const matches = node === undefined ? [] : members.filter((m) => Number(/(\d+)$/.exec(m.id)?.[1] ?? NaN) === Number(node));
-      if (matches.length === 1) chosen = matches[0];
-      else {
-        why = `lists ${members.length} Systems (${members.map((m) => m.id).join(', ')}) and ${matches.length === 0 ? 'none' : 'more than one'} ends with node number ${node ?? '?'} of ${t.nodeXname}; set the node's redfish_system_id in the inventory`;
-      }
-    }
-    if (!chosen) {
-      throw new IntegrationError(`BMC ${t.bmcXname}: ${describeEndpoint('GET', req.url)} ${why}`, {
-        service: 'redfish',
-        endpoint: describeEndpoint('GET', req.url),
-        status: 200,
-        kind: 'protocol',
-        retryable: false,
+    const choice = chooseSystem(t.nodeXname, members);
+    if ('problem' in choice) {
+      const endpoint = describeEndpoint('GET', req.url);
+      throw new SystemResolutionError(`BMC ${t.bmcXname}: cannot tell which system is node ${t.nodeXname}: ${endpoint} ${choice.problem}`, {
+        node: t.nodeXname,
         bmc: t.bmcXname,
+        endpoint,
+        candidates: members.map(candidate),
+        matches: choice.matches.map(candidate),
       });
     }
-    bmc.systems.set(t.nodeXname, chosen);
-    return chosen;
+    bmc.systems.set(t.nodeXname, choice.system);
+    return choice.system;
   }
 
+  /** The BMC's systems (once per BMC); with several, each one's Name too, read from it. */
   private members(t: BmcTarget, bmc: Bmc, req: HttpRequest): Promise<SystemRef[]> {
     if (!bmc.members) {
       const p = (async () => {
@@ -417,6 +500,7 @@ export class RedfishClient {
           const last = url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
           refs.push({ id: decodeURIComponent(last), url });
         }
+        if (refs.length > 1) await eachLimited(refs, this.connections, (ref) => this.describeMember(t, bmc, ref));
         return refs;
       })();
       bmc.members = p;
@@ -425,6 +509,16 @@ export class RedfishClient {
       });
     }
     return bmc.members;
+  }
+
+  /** Reads one listed system for its Id and Name (and keeps its reset action when it says it). */
+  private async describeMember(t: BmcTarget, bmc: Bmc, ref: SystemRef): Promise<void> {
+    const req: HttpRequest = { method: 'GET', url: ref.url };
+    const body = this.expectJson(t, bmc, req, await this.send(t, bmc, req));
+    if (typeof body.Id === 'string' && body.Id !== '') ref.id = body.Id;
+    if (typeof body.Name === 'string') ref.name = body.Name;
+    const action = readResetAction(bmc, ref, body);
+    if (action.allowed && !bmc.reset.has(ref.url.href)) this.cacheReset(bmc, ref, Promise.resolve({ target: action.target, allowed: action.allowed }));
   }
 
   private resetInfo(t: BmcTarget, bmc: Bmc, sys: SystemRef): Promise<ResetInfo> {
@@ -493,6 +587,64 @@ export class RedfishClient {
     }
     bmc.session = undefined;
   }
+}
+
+/**
+ * The node's system among the BMC's: the one whose Id or Name is the node's xname (xnames
+ * compare in any case), else the one with the Cray EX Id Node<N> for xname ...n<N>, else the only one. Never a guess: anything else is a problem to report.
+ */
+function chooseSystem(node: string, members: SystemRef[]): { system: SystemRef } | { problem: string; matches: SystemRef[] } {
+  const x = node.toLowerCase();
+  let matches = members.filter((m) => m.id.toLowerCase() === x || m.name?.toLowerCase() === x);
+  // HPE Cray EX node controllers name their systems Node0, Node1, ...: that is the xname's n<N>
+  // by Cray's own convention (HSM maps them so), exactly, not a number found at the end of an Id.
+  const cray = /n(\d+)$/i.exec(node);
+  if (matches.length === 0 && cray) matches = members.filter((m) => m.id === `Node${Number(cray[1])}`);
+  if (matches.length === 1) return { system: matches[0]! };
+  if (matches.length === 0 && members.length === 1) return { system: members[0]! };
+  const fix = `set redfish_system_id for ${node} in the inventory`;
+  if (members.length === 0) return { problem: `lists no systems; check the BMC, or ${fix}`, matches };
+  const listed = (refs: SystemRef[]) =>
+    refs.slice(0, CANDIDATES_SHOWN).map(describeCandidate).join(', ') + (refs.length > CANDIDATES_SHOWN ? ` and ${refs.length - CANDIDATES_SHOWN} more` : '');
+  if (matches.length === 0) return { problem: `lists ${members.length} systems and none has Id or Name ${node}: ${listed(members)}; ${fix}`, matches };
+  return { problem: `lists ${matches.length} systems with Id or Name ${node}: ${listed(matches)}; ${fix}`, matches };
+}
+
+function candidate(ref: SystemRef): SystemCandidate {
+  return { id: ref.id, ...(ref.name === undefined ? {} : { name: ref.name }) };
+}
+
+function describeCandidate(ref: SystemRef): string {
+  return `${ref.id} (${ref.name === undefined ? 'no Name' : `Name ${JSON.stringify(ref.name)}`})`;
+}
+
+/** 127.0.0.0/8 or ::1 (also IPv4-mapped): this machine, where plain HTTP never crosses a network. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) !== 6) return false;
+  if (h === '::1') return true;
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+  if (dotted) return dotted[1]!.startsWith('127.');
+  const hex = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
+  return hex !== null && parseInt(hex[1]!, 16) >> 8 === 127;
+}
+
+export interface PlainHttpAllowances {
+  /** bosd.yaml `allow_insecure_bmc_http`. */
+  global?: boolean;
+  /** The credentials file's `allow_insecure_http` for this BMC. */
+  bmc?: boolean;
+}
+
+/** Why plain HTTP to this BMC base URL is refused, or undefined when it may be used. */
+export function insecureHttpRefusal(base: URL, allow: PlainHttpAllowances, bmcXname = 'BMC'): string | undefined {
+  if (base.protocol !== 'http:' || isLoopbackHost(base.hostname) || allow.global === true || allow.bmc === true) return undefined;
+  return (
+    `refusing plain HTTP to ${base.origin}, which is not a loopback address: the BMC password would cross the network in clear; ` +
+    `use https, or allow it for this BMC with allow_insecure_http: true in its entry under bmcs: ${bmcXname} in the credentials file, ` +
+    'or for every BMC with allow_insecure_bmc_http: true in bosd.yaml'
+  );
 }
 
 /** The base URL of a BMC: `host[:port]` → `https://host[:port]`; a URL keeps its path prefix. */

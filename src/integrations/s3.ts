@@ -11,7 +11,8 @@
  * $XDG_CONFIG_HOME/bosctl/s3.yaml, else /etc/bosd/s3.yaml; YAML or JSON
  * `{endpoint, region, access_key, secret_key}`, readable by its owner only.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { MAX_CONFIG_FILE_BYTES, readBounded } from '../core/bounded-read.js';
 import { homedir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { STATUS_CODES } from 'node:http';
@@ -436,10 +437,9 @@ export async function loadS3Config(env: NodeJS.ProcessEnv = process.env): Promis
     }
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = (await readBounded(path, { maxBytes: MAX_CONFIG_FILE_BYTES })).toString('utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw bosError('BOS_FILE_UNREADABLE', `the S3 configuration file ${path} cannot be read: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+      throw bosError('BOS_FILE_UNREADABLE', `the S3 configuration file ${path} cannot be read: ${(e as Error).message}`);
     }
     return { ...(await parseS3Config(text, path)), path };
   }
@@ -489,14 +489,11 @@ export async function parseS3Config(text: string, path: string): Promise<S3Confi
 }
 
 async function parseYamlDocument(text: string): Promise<{ value?: unknown; error?: string }> {
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
-    return { error: `${e.code}${line === undefined ? '' : ` at line ${line}`}` };
-  }
-  return { value: doc.toJS() };
+  // Only the error's code and line: this file holds secrets, and a message may quote it.
+  const { tryParseYaml } = await import('../core/yaml.js');
+  const r = tryParseYaml(text);
+  if (!r.ok) return { error: `${r.code}${r.line === undefined ? '' : ` at line ${r.line}`}` };
+  return { value: r.value };
 }
 
 /** An S3Client for a loaded configuration (reads the CA bundle when one is named). */
@@ -504,9 +501,9 @@ export async function createS3Client(cfg: S3Config & { path?: string }, extra: P
   let ca: Buffer | undefined;
   if (cfg.ca_bundle) {
     try {
-      ca = await readFile(cfg.ca_bundle);
+      ca = await readBounded(cfg.ca_bundle, { maxBytes: MAX_CONFIG_FILE_BYTES });
     } catch (e) {
-      throw bosError('BOS_FILE_UNREADABLE', `the CA bundle ${cfg.ca_bundle}${cfg.path ? ` named by ${cfg.path}` : ''} cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw bosError('BOS_FILE_UNREADABLE', `the CA bundle ${cfg.ca_bundle}${cfg.path ? ` named by ${cfg.path}` : ''} cannot be read: ${(e as Error).message}`);
     }
   }
   return new S3Client({

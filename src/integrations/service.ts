@@ -58,7 +58,7 @@ export class ServiceConnection {
     this.dispatcher =
       opts.dispatcher ?? createPool(this.base.origin, { connections: opts.connections ?? 8, timeouts: this.timeouts, tls: opts });
     if (opts.insecureSkipTlsVerify === true && this.base.protocol === 'https:') {
-      const msg = `${label}: TLS certificate verification is disabled (insecureSkipTlsVerify)`;
+      const msg = `${label}: TLS certificate verification is disabled (insecure_skip_tls_verify)`;
       if (opts.onWarning) opts.onWarning(msg);
       else process.emitWarning(msg);
     }

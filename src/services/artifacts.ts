@@ -15,9 +15,9 @@
  * Every failure is one line naming the boot set and the path.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BoundedReadError, readBounded } from '../core/bounded-read.js';
 import { BosError, bosError, isBosError } from '../core/errors.js';
 import { assembleKernelParameters } from '../core/kernel-params.js';
 import {
@@ -44,6 +44,8 @@ export interface ResolveOptions {
   fetchImpl?: typeof fetch;
   /** Timeout of one http(s) read, in ms (default 10 s). */
   httpTimeoutMs?: number;
+  /** Directories file:// paths must be in (ServiceContext.imageDirs); undefined: anywhere. */
+  imageDirs?: readonly string[];
 }
 
 export interface ResolveTemplateOptions extends ResolveOptions {
@@ -132,7 +134,11 @@ interface Reader {
   s3: () => Promise<S3Client>;
   fetchImpl: typeof fetch;
   httpTimeoutMs: number;
+  imageDirs?: readonly string[];
 }
+
+/** The bosd.yaml setting that lists the directories file:// manifests may be read from. */
+const IMAGE_DIRS_HINT = 'list the directories bosd may read image manifests from in "image_dirs" in bosd.yaml, or use an s3:// or http(s):// path';
 
 async function readS3(reader: Reader, path: string, maxBytes: number): Promise<FetchedObject> {
   let loc;
@@ -220,30 +226,32 @@ async function readHttp(reader: Reader, path: string, maxBytes: number): Promise
 /**
  * A local file. Its "ETag" is the MD5 of its bytes in hex, which is what S3 gives an object
  * uploaded in one part, so a boot set's etag works the same for a copied manifest.
+ * Regular files only, read with a bounded read; through bosd's API only inside image_dirs.
+ * No byte of the file ever reaches a message.
  */
-async function readFileObject(path: string, maxBytes: number): Promise<FetchedObject> {
+async function readFileObject(reader: Reader, path: string, maxBytes: number): Promise<FetchedObject> {
   let file: string;
   try {
     file = /^file:/i.test(path) ? fileURLToPath(path) : path;
   } catch (e) {
     throw new ReadFailure('other', `it is not a valid file URL (${(e as Error).message})`, 'BOS_FILE_UNREADABLE');
   }
-  let handle;
   try {
-    handle = await open(file, 'r');
-    const st = await handle.stat();
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (st.size > maxBytes) return { body: Buffer.alloc(0), tooLarge: true, size: st.size };
-    const body = await handle.readFile();
-    if (body.length > maxBytes) return { body: Buffer.alloc(0), tooLarge: true, size: body.length };
+    const body = await readBounded(file, { maxBytes, ...(reader.imageDirs === undefined ? {} : { allowedDirs: reader.imageDirs }) });
     return { body, etag: createHash('md5').update(body).digest('hex') };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ReadFailure('missing', `no such file ${file}`);
-    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw new ReadFailure('other', `cannot read ${file}: ${why}`, 'BOS_FILE_UNREADABLE');
-  } finally {
-    await handle?.close().catch(() => undefined);
+    if (!(e instanceof BoundedReadError)) throw e;
+    switch (e.kind) {
+      case 'missing': throw new ReadFailure('missing', `no such file ${file}`);
+      case 'too-large': return { body: Buffer.alloc(0), tooLarge: true, ...(e.size === undefined ? {} : { size: e.size }) };
+      case 'outside': {
+        const why = reader.imageDirs?.length
+          ? `bosd reads files only inside its image directories (${reader.imageDirs.join(', ')})`
+          : 'bosd reads no local files for API callers: image_dirs is not set';
+        throw new ReadFailure('other', `refused: ${why}`, 'BOS_FILE_UNREADABLE', IMAGE_DIRS_HINT);
+      }
+      default: throw new ReadFailure('other', e.detail, 'BOS_FILE_UNREADABLE');
+    }
   }
 }
 
@@ -251,7 +259,7 @@ async function readObject(reader: Reader, scheme: PathScheme, path: string, maxB
   switch (scheme) {
     case 's3': return readS3(reader, path, maxBytes);
     case 'http': return readHttp(reader, path, maxBytes);
-    case 'file': return readFileObject(path, maxBytes);
+    case 'file': return readFileObject(reader, path, maxBytes);
   }
 }
 
@@ -290,6 +298,8 @@ export interface ReadManifestOptions {
   bootSet?: string;
   /** The boot set's `type`; without it the scheme follows the path's form. */
   type?: string;
+  /** Directories file:// paths must be in (ServiceContext.imageDirs); undefined: anywhere. */
+  imageDirs?: readonly string[];
 }
 
 export interface ReadManifestResult {
@@ -300,11 +310,12 @@ export interface ReadManifestResult {
   scheme: PathScheme;
 }
 
-function reader(opts: { s3?: S3Source; fetchImpl?: typeof fetch; httpTimeoutMs?: number }): Reader {
+function reader(opts: { s3?: S3Source; fetchImpl?: typeof fetch; httpTimeoutMs?: number; imageDirs?: readonly string[] }): Reader {
   return {
     s3: s3Getter(opts.s3),
     fetchImpl: opts.fetchImpl ?? fetch,
     httpTimeoutMs: opts.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    ...(opts.imageDirs === undefined ? {} : { imageDirs: opts.imageDirs }),
   };
 }
 

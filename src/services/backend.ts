@@ -3,7 +3,8 @@ import type { Component, InventoryNode, Session, SessionTemplate } from '../core
 import type { EventRecord } from '../store/events.js';
 import type { ApplyStagedOptions, ApplyStagedReport } from './apply-staged.js';
 import type { ComponentChange, ComponentFilter } from './components.js';
-import type { ImportReport, NodeDetails } from './inventory.js';
+import type { ImportOptions, ImportReport, NodeDetails } from './inventory.js';
+import type { InventoryPatch } from '../core/inventory.js';
 import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from './sessions.js';
 import type { TemplateBody } from './templates.js';
 import type { TokenInfo } from './tokens.js';
@@ -14,7 +15,7 @@ import type { RollbackRequest, RollbackResult } from './rollout.js';
  * a remote backend (bosd's API) implements the same contract. Commands never ask which.
  */
 export interface Backend {
-  importInventory(nodes: InventoryNode[]): Promise<ImportReport>;
+  importInventory(nodes: InventoryPatch[], options?: ImportOptions): Promise<ImportReport>;
   listInventory(): Promise<InventoryNode[]>;
   describeNode(name: string): Promise<NodeDetails>;
 

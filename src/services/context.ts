@@ -11,6 +11,12 @@ export interface ServiceContext {
   tenant?: string;
   /** Where s3:// image manifests are read from; opened on first use. */
   s3?: () => Promise<S3Client>;
+  /**
+   * Where file:// image manifests (and the files they point to) may be read from.
+   * undefined: the local CLI, reading as its own user, anywhere. An array: a caller through
+   * bosd's API, only inside these directories (symlinks resolved); [] refuses every file.
+   */
+  imageDirs?: readonly string[];
 }
 
 export function isoNow(ctx: ServiceContext): string {

@@ -1,5 +1,5 @@
 import { bosError } from '../core/errors.js';
-import { checkInventoryUnique, nodeNames, sameInventoryNode } from '../core/inventory.js';
+import { applyInventoryPatch, checkInventoryUnique, nodeNames, sameInventoryNode, type InventoryPatch } from '../core/inventory.js';
 import { newComponent } from '../core/component.js';
 import { resolveNodeName } from '../core/node-names.js';
 import type { Component, InventoryNode } from '../core/types.js';
@@ -12,14 +12,25 @@ export interface ImportReport {
   unchanged: string[];
 }
 
-/** Upserts nodes; each new node also becomes a (disabled) component, as BOS discovers them. */
-export function importInventory(ctx: ServiceContext, nodes: InventoryNode[]): ImportReport {
-  checkInventoryUnique(nodes);
+export interface ImportOptions {
+  /** Each record replaces its whole node (fields it does not give become empty); default: merge. */
+  replace?: boolean;
+}
+
+/**
+ * Upserts nodes. A record changes only the fields it gives (merged into the stored node),
+ * unless `replace`; each new node also becomes a (disabled) component, as BOS discovers them.
+ * The whole import is checked before anything is stored: one bad record changes nothing.
+ */
+export function importInventory(ctx: ServiceContext, records: InventoryPatch[], opts: ImportOptions = {}): ImportReport {
+  checkXnamesOnce(records);
   const now = isoNow(ctx);
   const report: ImportReport = { added: [], updated: [], unchanged: [] };
   ctx.store.write(() => {
+    const olds = new Map(records.map((r) => [r.xname, ctx.store.inventory.get(r.xname)]));
+    const nodes = records.map((r) => applyInventoryPatch(opts.replace ? undefined : olds.get(r.xname), r));
+    checkInventoryUnique(nodes);
     checkNamesFree(ctx, nodes);
-    const olds = new Map(nodes.map((n) => [n.xname, ctx.store.inventory.get(n.xname)]));
     const changed = new Set(nodes.filter((n) => { const old = olds.get(n.xname); return !old || !sameInventoryNode(old, n); }));
     // Nodes may trade nids within one import: release the changed nodes' nids first.
     ctx.store.inventory.releaseNids([...changed].map((n) => n.xname));
@@ -28,7 +39,7 @@ export function importInventory(ctx: ServiceContext, nodes: InventoryNode[]): Im
       if (!changed.has(n)) { report.unchanged.push(n.xname); continue; }
       ctx.store.inventory.put(n, now);
       (old ? report.updated : report.added).push(n.xname);
-      ctx.store.events.record(now, 'inventory', n.xname, old ? 'updated' : 'added', {}, ctx.actor);
+      ctx.store.events.record(now, 'inventory', n.xname, old ? 'updated' : 'added', old ? { fields: changedFields(old, n) } : {}, ctx.actor);
       if (!ctx.store.components.get(n.xname)) {
         ctx.store.components.put(newComponent(n.xname));
         ctx.store.events.record(now, 'component', n.xname, 'newly_discovered', {}, ctx.actor);
@@ -36,6 +47,19 @@ export function importInventory(ctx: ServiceContext, nodes: InventoryNode[]): Im
     }
   });
   return report;
+}
+
+function checkXnamesOnce(records: InventoryPatch[]): void {
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (seen.has(r.xname)) throw bosError('BOS_INVENTORY_INVALID', `xname ${r.xname} appears twice in the file`);
+    seen.add(r.xname);
+  }
+}
+
+/** The names of the fields that differ, for the event. */
+function changedFields(a: InventoryNode, b: InventoryNode): string[] {
+  return (Object.keys(b) as Array<keyof InventoryNode>).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
 /** A name or nid held by a node this import does not re-import is refused. */

@@ -1,4 +1,5 @@
 import type { Actor } from '../core/types.js';
+import type { OpenOptions } from '../store/db.js';
 import { Store } from '../store/store.js';
 import type { S3Client } from '../integrations/s3.js';
 import type { Backend } from './backend.js';
@@ -12,10 +13,11 @@ import type { ServiceContext } from './context.js';
 export class LocalBackend implements Backend {
   private ctxCache: ServiceContext | undefined;
 
-  constructor(private readonly dbPath: string, private readonly actor: Actor, private readonly now: () => Date = () => new Date()) {}
+  /** opts.readonly: the command only reads (see openDatabase): no file is created or changed. */
+  constructor(private readonly dbPath: string, private readonly actor: Actor, private readonly now: () => Date = () => new Date(), private readonly opts: OpenOptions = {}) {}
 
   private get ctx(): ServiceContext {
-    this.ctxCache ??= { store: Store.open(this.dbPath), actor: this.actor, now: this.now, s3: () => this.s3() };
+    this.ctxCache ??= { store: Store.open(this.dbPath, this.opts), actor: this.actor, now: this.now, s3: () => this.s3() };
     return this.ctxCache;
   }
 

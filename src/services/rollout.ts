@@ -3,7 +3,7 @@ import { bosError } from '../core/errors.js';
 import { makeDesired, stageTarget } from '../core/component.js';
 import { evaluateLimit } from '../core/limit.js';
 import { HELD_PREFIX } from '../core/rollout-safety.js';
-import type { Session } from '../core/types.js';
+import type { Component, Session } from '../core/types.js';
 import type { EventRecord } from '../store/events.js';
 import { isoNow, type ServiceContext } from './context.js';
 import { parseMaxFailures } from './sessions.js';
@@ -73,13 +73,42 @@ export interface RollbackRequest {
 export interface RollbackResult {
   session: Session;
   nodes: string[];
-  /** Nodes with no earlier stable state to go back to. */
+  /** Nodes left alone, and why. */
   skipped: Record<string, string>;
+  /**
+   * Nodes whose staged state came from the session rolled back from, now cleared (xname →
+   * that session), so apply-staged (Slurm's next reboot) cannot bring that state back.
+   */
+  unstaged: Record<string, string>;
+  /** Rolled-back nodes that keep the stage of another session (xname → it): their next apply-staged applies it. */
+  kept_stage: Record<string, string>;
+}
+
+type StableState = Component['desired_state'] | undefined;
+
+const sameState = (a: StableState, b: StableState) => {
+  const x = a?.boot_artifacts;
+  const y = b?.boot_artifacts;
+  return (x?.kernel ?? '') === (y?.kernel ?? '') && (x?.initrd ?? '') === (y?.initrd ?? '')
+    && (x?.kernel_parameters ?? '') === (y?.kernel_parameters ?? '') && (a?.configuration ?? '') === (b?.configuration ?? '');
+};
+
+/**
+ * The state to go back to from the node's current (desired) one: the state it was stable
+ * on before, if it became stable on the current one; else (it failed, or is still on its
+ * way) the state it was last stable on.
+ */
+function rollbackTarget(c: Component, last: StableState, previous: StableState): StableState {
+  if (last?.boot_artifacts?.kernel && !sameState(last, c.desired_state)) return last;
+  return previous?.boot_artifacts?.kernel ? previous : undefined;
 }
 
 /**
- * A reboot session that takes each node back to the state it was stable on before its
- * current one (kept by bosd when a node becomes stable), staged or at once.
+ * A reboot session that takes each node back from its current state (with --session S:
+ * the nodes whose current state S set) to the state it was stable on before, staged or at
+ * once. In the same transaction, the stage of the session rolled back from is cleared
+ * (nodes of S that never took S's state are only unstaged); a stage of any other session
+ * is kept, and said so, and is never replaced by a staged rollback.
  */
 export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackResult {
   if ((req.session === undefined) === (req.limit === undefined)) throw bosError('BOS_USAGE', 'give either --session S or --limit L');
@@ -95,27 +124,59 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
     } else ids = [...evaluateLimit(req.limit!, ctx.store.inventory.index())].sort();
     const nodes: string[] = [];
     const skipped: Record<string, string> = {};
+    const unstaged: Record<string, string> = {};
+    const kept_stage: Record<string, string> = {};
+    const unstage = (c: Component, from: string): Component => {
+      unstaged[c.id] = from;
+      if (!req.dry_run) ctx.store.events.record(now, 'component', c.id, 'unstaged', { session: from, reason: `rolled back by session ${name}` }, ctx.actor);
+      return { ...c, staged_state: { last_updated: now } };
+    };
     for (const id of ids) {
       const c = ctx.store.components.get(id);
-      const prev = ctx.store.components.previousStable(id);
       if (!c) { skipped[id] = 'not a component'; continue; }
+      const stagedBy = c.staged_state.session ?? '';
+      // The session whose state is rolled back: the one named, else the node's own.
+      const from = req.session ?? c.session;
+      if (c.session !== from) {
+        if (stagedBy === from) {
+          const next = unstage(c, from);
+          if (!req.dry_run) ctx.store.components.put(next);
+        } else skipped[id] = c.session ? `its current state comes from session ${c.session}, not ${from}` : `its current state does not come from session ${from}`;
+        continue;
+      }
+      const prev = rollbackTarget(c, ctx.store.components.lastStable(id), ctx.store.components.previousStable(id));
       if (!prev?.boot_artifacts?.kernel) { skipped[id] = 'no earlier stable state recorded'; continue; }
+      if (req.stage && stagedBy && stagedBy !== from) {
+        skipped[id] = `staged by session ${stagedBy}, which --stage would replace: apply or abort that session first, or roll back without --stage`;
+        continue;
+      }
       nodes.push(id);
+      const cleared = stagedBy !== '' && stagedBy === from ? unstage(c, from) : c;
+      if (stagedBy !== '' && stagedBy !== from) kept_stage[id] = stagedBy;
       if (req.dry_run) continue;
       const target = { xname: id, bootSet: 'rollback', boot_artifacts: prev.boot_artifacts, configuration: prev.configuration ?? '' };
-      ctx.store.components.put(req.stage ? stageTarget(c, target, name, now) : makeDesired(c, target, name, 'reboot', 'session_setup', now));
+      ctx.store.components.put(req.stage ? stageTarget(cleared, target, name, now) : makeDesired(cleared, target, name, 'reboot', 'session_setup', now));
       ctx.store.events.record(now, 'component', id, req.stage ? 'staged' : 'session_setup', { session: name, operation: 'reboot', kernel: prev.boot_artifacts.kernel, rollback: true }, ctx.actor);
     }
-    if (nodes.length === 0) throw bosError('BOS_LIMIT_INVALID', `nothing to roll back: ${Object.keys(skipped).length} node(s), none with an earlier stable state`, 'a node has an earlier state once bosd has taken it stable onto a new one');
+    if (nodes.length === 0) {
+      const onlyStaged = Object.keys(unstaged).length;
+      const hint = onlyStaged > 0 && req.session !== undefined
+        ? `${onlyStaged} node(s) only have session ${req.session} staged: forget that with "bosctl session abort ${req.session}"`
+        : 'a node has an earlier state once bosd has taken it stable onto a new one';
+      throw bosError('BOS_LIMIT_INVALID', `nothing to roll back: ${ids.length} node(s), none with an earlier stable state to go back to`, hint);
+    }
     const session: Session = {
       name, operation: 'reboot', template_name: 'rollback', limit: req.limit ?? `session ${req.session}`, stage: req.stage === true,
       components: nodes.join(','), include_disabled: true,
       status: { status: 'pending', start_time: now, end_time: null, error: null },
     };
-    if (req.dry_run) return { session, nodes, skipped };
+    const result = { session, nodes, skipped, unstaged, kept_stage };
+    if (req.dry_run) return result;
     ctx.store.sessions.put(session);
-    ctx.store.events.record(now, 'session', name, 'created', { rollback_of: req.session ?? req.limit, nodes: nodes.length, stage: req.stage === true }, ctx.actor);
-    return { session, nodes, skipped };
+    ctx.store.events.record(now, 'session', name, 'created', {
+      rollback_of: req.session ?? req.limit, nodes: nodes.length, stage: req.stage === true, unstaged: Object.keys(unstaged).length,
+    }, ctx.actor);
+    return result;
   };
   return req.dry_run ? ctx.store.read(run) : ctx.store.write(run);
 }

@@ -74,7 +74,7 @@ export async function createSession(ctx: ServiceContext, req: SessionCreateReque
   });
   // Loaded here: it brings the S3 and HTTP clients, which apply-staged never needs.
   const { resolveTemplate } = await import('./artifacts.js');
-  const resolved = await resolveTemplate(first.template, operation, { s3: ctx.s3, actualStateTtl: first.ttl, bootSets: first.bootSets });
+  const resolved = await resolveTemplate(first.template, operation, { s3: ctx.s3, actualStateTtl: first.ttl, bootSets: first.bootSets, imageDirs: ctx.imageDirs });
   const artifacts = new Map([...resolved].map(([k, v]) => [k, v.boot_artifacts]));
   const resolveWarnings = [...resolved].flatMap(([k, v]) => v.warnings.map((w) => `boot set "${k}": ${w}`));
 

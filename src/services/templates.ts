@@ -85,7 +85,7 @@ export async function templateCheck(ctx: ServiceContext, t: SessionTemplate): Pr
   const { resolveBootSet } = await import('./artifacts.js');
   for (const [name, bs] of Object.entries(t.boot_sets)) {
     try {
-      await resolveBootSet(name, bs, { s3: ctx.s3, actualStateTtl: ttl });
+      await resolveBootSet(name, bs, { s3: ctx.s3, actualStateTtl: ttl, imageDirs: ctx.imageDirs });
     } catch (e) {
       problems.push((e as Error).message);
     }

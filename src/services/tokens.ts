@@ -66,16 +66,29 @@ export function revokeToken(ctx: ServiceContext, id: string): TokenInfo {
   });
 }
 
+/** Why a bearer token was refused: for the log, with the token's id when its id part parses. */
+export interface TokenDenial {
+  denied: string;
+  reason: 'malformed' | 'unknown' | 'revoked' | 'expired';
+  tokenId?: string;
+}
+
+const ID_PART = /^bos_([a-z0-9]{8})_/;
+
 /** The principal a bearer secret stands for, or why not (never echoing the secret). */
-export function verifyToken(ctx: ServiceContext, secret: string): Principal | { denied: string } {
+export function verifyToken(ctx: ServiceContext, secret: string): Principal | TokenDenial {
   const m = SECRET.exec(secret);
-  if (!m) return { denied: 'malformed token' };
-  const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(m[1]);
-  if (!r) return { denied: 'unknown token' };
+  if (!m) {
+    const id = ID_PART.exec(secret)?.[1];
+    return { denied: 'malformed token', reason: 'malformed', ...(id ? { tokenId: id } : {}) };
+  }
+  const tokenId = m[1];
+  const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(tokenId);
+  if (!r) return { denied: 'unknown token', reason: 'unknown', tokenId };
   const a = Buffer.from(r.hash, 'hex');
   const b = Buffer.from(hash(secret), 'hex');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) return { denied: 'unknown token' };
-  if (r.revoked_at) return { denied: `token ${r.id} was revoked` };
-  if (r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime()) return { denied: `token ${r.id} expired` };
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return { denied: 'unknown token', reason: 'unknown', tokenId };
+  if (r.revoked_at) return { denied: `token ${r.id} was revoked`, reason: 'revoked', tokenId };
+  if (r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime()) return { denied: `token ${r.id} expired`, reason: 'expired', tokenId };
   return { role: r.role, node: r.node, name: `token:${r.id}` };
 }

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Cancel, Scheduler } from './clock.js';
 import { placeNode, systemIdFor, type NodePlace } from './layout.js';
 import { pickShare, prng } from './random.js';
 import {
   FAULT_KINDS,
   RESET_TYPES,
+  SIM_PROFILES,
   type BootArtifacts,
   type FaultKind,
   type FaultSpec,
@@ -21,7 +23,10 @@ export interface SimBmc {
   xname: string;
   profile: SimProfile;
   nodes: SimNode[];
+  /** System Id → node. */
   systems: Map<string, SimNode>;
+  /** System Name → node, where Names differ from Ids (sushy). */
+  systemNames: Map<string, SimNode>;
   /** X-Auth-Token → session (generic profile only). */
   sessions: Map<string, { id: string; user: string }>;
   nextSessionId: number;
@@ -39,6 +44,7 @@ export interface SimNode {
   bmc: SimBmc;
   profile: SimProfile;
   systemId: string;
+  systemName: string;
   power: PowerState;
   transition: { timer: Cancel; due: number; to: 'On' | 'Off' } | null;
   restartAfterOff: boolean;
@@ -64,6 +70,17 @@ export const DEFAULT_INITIAL_BOOT: BootArtifacts = {
   initrd: 's3://boot-images/sim-initial/initrd',
   params: 'console=ttyS0,115200 root=live:sim-initial',
 };
+
+/**
+ * A UUID from the node's xname, as libvirt gives each domain one. Its last digit is the other
+ * node's number behind the BMC, so a client that guesses a system from the xname's node
+ * number picks the wrong node (as bosd once did against sushy-tools).
+ */
+function sushySystemId(place: NodePlace): string {
+  const h = createHash('sha256').update(place.xname).digest('hex');
+  const other = String((place.slotNode + 1) % 2);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 31)}${other}`;
+}
 
 function zeroResets(): ResetCounts {
   const r = {} as ResetCounts;
@@ -95,12 +112,13 @@ export class Fleet {
       let bmc = this.bmcs.get(place.bmc);
       if (!bmc) {
         const profile = profileOf(place.bmc);
-        if (profile !== 'cray-ex' && profile !== 'generic') throw new Error(`profile for ${place.bmc} must be "cray-ex" or "generic", got ${String(profile)}`);
+        if (!SIM_PROFILES.includes(profile)) throw new Error(`profile for ${place.bmc} must be ${SIM_PROFILES.map((p) => `"${p}"`).join(', ')}, got ${String(profile)}`);
         bmc = {
           xname: place.bmc,
           profile,
           nodes: [],
           systems: new Map(),
+          systemNames: new Map(),
           sessions: new Map(),
           nextSessionId: 1,
           acceptedResets: 0,
@@ -111,11 +129,13 @@ export class Fleet {
         };
         this.bmcs.set(place.bmc, bmc);
       }
+      const systemId = bmc.profile === 'sushy' ? sushySystemId(place) : systemIdFor(bmc.profile, place.slotNode);
       const node: SimNode = {
         place,
         bmc,
         profile: bmc.profile,
-        systemId: systemIdFor(bmc.profile, place.slotNode),
+        systemId,
+        systemName: bmc.profile === 'sushy' ? place.hostname : systemId,
         power: initialPower,
         transition: null,
         restartAfterOff: false,
@@ -128,6 +148,7 @@ export class Fleet {
       };
       bmc.nodes.push(node);
       bmc.systems.set(node.systemId, node);
+      if (node.systemName !== node.systemId) bmc.systemNames.set(node.systemName, node);
       this.nodes.set(place.xname, node);
       this.order.push(node);
     }

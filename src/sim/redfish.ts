@@ -124,6 +124,9 @@ export class Redfish {
       });
     }
 
+    if (rest[0] === 'Systems' && rest[1] && !bmc.systems.has(rest[1]) && bmc.systemNames.has(rest[1])) {
+      return this.redirect(res, `${p}/redfish/v1/${['Systems', bmc.systemNames.get(rest[1])!.systemId, ...rest.slice(2)].map(encodeURIComponent).join('/')}`);
+    }
     if (rest[0] === 'Systems') return this.systems(bmc, req, res, rest, method);
     if (bmc.profile === 'generic' && rest[0] === 'SessionService') return this.sessionService(bmc, req, res, rest, method);
     if (bmc.profile === 'generic' && rest[0] === 'TaskService' && rest[1] === 'Tasks' && rest[2] && rest.length === 3) {
@@ -145,6 +148,19 @@ export class Redfish {
       );
     }
     return redfishError(res, 404, 'ResourceMissingAtURI', `the resource at ${p}${path} was not found`);
+  }
+
+  /**
+   * 307 to a system's Id URL, with a page long enough that a client quoting its first
+   * characters never reaches the target (the trouble with sushy-tools' redirects).
+   */
+  private redirect(res: ServerResponse, location: string): void {
+    const page =
+      '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Temporary Redirect</title></head>\n<body>\n' +
+      '<h1>Temporary Redirect</h1>\n<p>This system is served under its unique identifier. Your client should repeat the request, ' +
+      `with the same method and body, at <a href="${location}">${location}</a>.</p>\n</body>\n</html>\n`;
+    res.writeHead(307, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(page)), Location: location });
+    res.end(page);
   }
 
   private notAllowed(res: ServerResponse, allow: string): void {
@@ -172,15 +188,15 @@ export class Redfish {
     const base = `${node.bmc.prefix}/redfish/v1/Systems/${node.systemId}`;
     const reset: Record<string, unknown> = { target: `${base}/Actions/ComputerSystem.Reset` };
     if (node.profile === 'cray-ex') reset['@Redfish.ActionInfo'] = `${base}/ResetActionInfo`;
-    else reset['ResetType@Redfish.AllowableValues'] = [...ALLOWED_RESETS.generic];
+    else reset['ResetType@Redfish.AllowableValues'] = [...ALLOWED_RESETS[node.profile]];
     return {
       '@odata.id': base,
       '@odata.type': '#ComputerSystem.v1_10_0.ComputerSystem',
       Id: node.systemId,
-      Name: node.systemId,
+      Name: node.systemName,
       SystemType: 'Physical',
-      Manufacturer: node.profile === 'cray-ex' ? 'HPE' : 'Generic',
-      Model: node.profile === 'cray-ex' ? 'EX425' : 'Sim Server',
+      Manufacturer: node.profile === 'cray-ex' ? 'HPE' : node.profile === 'sushy' ? 'Sushy Emulator' : 'Generic',
+      Model: node.profile === 'cray-ex' ? 'EX425' : node.profile === 'sushy' ? 'libvirt domain' : 'Sim Server',
       PowerState: node.power,
       Status: { State: 'Enabled', Health: 'OK' },
       Actions: { '#ComputerSystem.Reset': reset },
@@ -282,7 +298,7 @@ export class Redfish {
       this.fleet.logReset(node, type, true, 200);
       return sendJson(res, 200, {}, ODATA);
     }
-    if (bmc.acceptedResets % 5 === 0) {
+    if (node.profile === 'generic' && bmc.acceptedResets % 5 === 0) {
       const id = String(bmc.nextTaskId++);
       bmc.tasks.add(id);
       const location = `${bmc.prefix}/redfish/v1/TaskService/Tasks/${id}`;

@@ -3,7 +3,15 @@
  * Times in SimTimings are simulated seconds; `timeScale` turns them into real seconds.
  */
 
-export type SimProfile = 'cray-ex' | 'generic';
+/**
+ * cray-ex: HPE Cray EX node controllers (Node0, Node1; ResetActionInfo; no sessions).
+ * generic: a rack server vendor (System.Embedded.N; sessions; AllowableValues on the action).
+ * sushy: OpenStack sushy-tools over libvirt: system Ids are UUIDs that follow no node number,
+ *   Names are the domains' names (the nodes' hostnames), and a system addressed by its Name
+ *   answers 307 to its Id's URL. Basic auth only.
+ */
+export type SimProfile = 'cray-ex' | 'generic' | 'sushy';
+export const SIM_PROFILES: readonly SimProfile[] = ['cray-ex', 'generic', 'sushy'];
 export type PowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
 
 /** Every ResetType the simulator counts; which ones a BMC accepts depends on its profile. */
@@ -25,6 +33,7 @@ export type ResetType = (typeof RESET_TYPES)[number];
 export const ALLOWED_RESETS: Readonly<Record<SimProfile, readonly ResetType[]>> = {
   'cray-ex': ['On', 'Off', 'ForceOff'],
   generic: ['On', 'ForceOff', 'GracefulShutdown', 'ForceRestart', 'GracefulRestart', 'PushPowerButton'],
+  sushy: ['On', 'ForceOn', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart', 'Nmi', 'PushPowerButton'],
 };
 
 /** Per-node reset counters: every known type (0 when never asked) plus any unknown string a client sent. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { bosError, isBosError } from '../core/errors.js';
@@ -23,14 +23,16 @@ export function prepared<P extends unknown[] | {} = unknown[], R = unknown>(db: 
   return stmt as unknown as Database.Statement<P, R>;
 }
 
-const BUSY_TIMEOUT_MS = 30_000;
+/** How long a write may wait for another connection's lock in all (bosctl: in one blocking wait). */
+export const BUSY_TIMEOUT_MS = 30_000;
 
 /**
  * Opens (creating if needed) the bosctl database: WAL, busy timeout, foreign keys, and
  * migrations to this version. A database from a newer bosctl is refused before anything
  * is written to it — even the WAL switch would change its header.
  */
-export function openDatabase(path: string): Db {
+export function openDatabase(path: string, opts: OpenOptions = {}): Db {
+  if (opts.readonly && path !== ':memory:') return openReadOnly(path, opts);
   let db: Db | undefined;
   // The database holds token hashes and every node's state: files it creates (the database,
   // -wal, -shm) are never readable by others, whatever the caller's umask.
@@ -38,7 +40,7 @@ export function openDatabase(path: string): Db {
   if (umask !== undefined) process.umask(umask | 0o007);
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw bosError('BOS_DB_TOO_NEW', `database ${path} has schema version ${version}, newer than this bosctl's ${SCHEMA_VERSION}`);
@@ -54,6 +56,68 @@ export function openDatabase(path: string): Db {
   } finally {
     if (umask !== undefined) process.umask(umask);
   }
+}
+
+export interface OpenOptions {
+  /**
+   * For commands that only read: never creates the file (a missing one is BOS_DB_MISSING),
+   * never migrates or switches the journal, and works on a read-only filesystem.
+   */
+  readonly?: boolean;
+  /**
+   * SQLite's own busy wait, which blocks the thread (default BUSY_TIMEOUT_MS). bosd passes a
+   * short one and retries asynchronously (Store.writeAsync), so its event loop never stalls.
+   */
+  busyTimeoutMs?: number;
+}
+
+function openReadOnly(path: string, opts: OpenOptions): Db {
+  let missing: string | undefined;
+  try {
+    statSync(path);
+  } catch (e) {
+    missing = (e as NodeJS.ErrnoException).code;
+  }
+  if (missing === 'ENOTDIR') throw bosError('BOS_DB_UNWRITABLE', `cannot open database ${path}: a parent of it is not a directory`);
+  if (missing === 'ENOENT') {
+    throw bosError('BOS_DB_MISSING', `no database at ${path}: nothing to read yet`);
+  }
+  let db: Db | undefined;
+  try {
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+      db.pragma('user_version', { simple: true });
+    } catch (e) {
+      db?.close();
+      db = undefined;
+      const code = (e as { code?: string }).code ?? '';
+      // A WAL database needs its -shm file, which a read-only directory cannot get: read a
+      // copy instead, which is whole when no -wal file is left (bosd checkpoints it at stop).
+      if (!(code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')) || existsSync(`${path}-wal`)) throw e;
+      db = snapshot(path);
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw bosError('BOS_DB_TOO_NEW', `database ${path} has schema version ${version}, newer than this bosctl's ${SCHEMA_VERSION}`);
+    }
+    if (version < SCHEMA_VERSION) {
+      // Written by an older bosctl: upgrade it as any command would (this needs write access).
+      db.close();
+      db = undefined;
+      return openDatabase(path, { ...opts, readonly: false });
+    }
+    return db;
+  } catch (e) {
+    db?.close();
+    throw storeError(e, path);
+  }
+}
+
+/** The database read into memory, its header set to rollback journal (a WAL header cannot be read from memory). */
+function snapshot(path: string): Db {
+  const bytes = readFileSync(path);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) { bytes[18] = 1; bytes[19] = 1; }
+  return new Database(bytes, { readonly: true });
 }
 
 function migrate(db: Db, path: string): void {
@@ -84,7 +148,10 @@ export function storeError(e: unknown, path: string): Error {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return bosError('BOS_DB_BUSY', `database ${path} stayed locked for ${BUSY_TIMEOUT_MS / 1000} s`);
   }
-  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return bosError('BOS_DB_FULL', `cannot write database ${path}: the disk is full (${msg})`);
+  }
+  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR')) {
     return bosError('BOS_DB_UNWRITABLE', `cannot write database ${path}: ${msg}`);
   }
   return e instanceof Error ? e : new Error(msg);

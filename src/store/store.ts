@@ -1,4 +1,4 @@
-import { openDatabase, storeError, type Db } from './db.js';
+import { BUSY_TIMEOUT_MS, openDatabase, storeError, type Db, type OpenOptions } from './db.js';
 import { BssTokenStore } from './bss-tokens.js';
 import { ComponentStore } from './components.js';
 import { EventStore } from './events.js';
@@ -6,6 +6,7 @@ import { InventoryStore } from './inventory.js';
 import { OptionStore } from './options.js';
 import { SessionStore } from './sessions.js';
 import { TemplateStore } from './templates.js';
+import { WriteHealth } from './write-health.js';
 
 /** The database and its tables; every command runs inside one `write` or `read`. */
 export class Store {
@@ -16,6 +17,11 @@ export class Store {
   readonly options: OptionStore;
   readonly sessions: SessionStore;
   readonly templates: TemplateStore;
+  readonly writeHealth = new WriteHealth();
+  /** Times a write yielded because another connection held the lock (for tests and logs). */
+  busyRetries = 0;
+  /** Write transactions committed on this connection. */
+  commits = 0;
 
   private constructor(readonly db: Db, readonly path: string) {
     this.bssTokens = new BssTokenStore(db);
@@ -27,8 +33,8 @@ export class Store {
     this.templates = new TemplateStore(db);
   }
 
-  static open(path: string): Store {
-    const db = openDatabase(path);
+  static open(path: string, opts: OpenOptions = {}): Store {
+    const db = openDatabase(path, opts);
     try {
       return new Store(db, path);
     } catch (e) {
@@ -39,10 +45,46 @@ export class Store {
 
   /** One IMMEDIATE transaction: it takes the write lock first, so it never fails half way with SQLITE_BUSY. */
   write<T>(fn: () => T): T {
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      result = this.db.transaction(fn).immediate();
     } catch (e) {
-      throw storeError(e, this.path);
+      const err = storeError(e, this.path);
+      this.writeHealth.failed(err);
+      throw err;
+    }
+    this.commits++;
+    this.writeHealth.succeeded();
+    return result;
+  }
+
+  /**
+   * `write`, retried without blocking while another connection holds the lock (up to
+   * BUSY_TIMEOUT_MS in all). Safe to repeat: an IMMEDIATE transaction that cannot take the lock
+   * fails before `fn` runs.
+   */
+  writeAsync<T>(fn: () => T): Promise<T> {
+    return this.retryBusy(() => this.write(fn));
+  }
+
+  /**
+   * Runs `work` (a request handler: reads and writes through this store) and, when it failed
+   * only because another connection held the lock before it committed anything, runs it again
+   * after a pause that does not block the thread, for up to BUSY_TIMEOUT_MS in all.
+   */
+  async retryBusy<T>(work: () => T | Promise<T>): Promise<T> {
+    const started = performance.now();
+    let delay = 5;
+    for (;;) {
+      const commitsBefore = this.commits;
+      try {
+        return await work();
+      } catch (e) {
+        if (!isBusy(e) || this.commits !== commitsBefore || performance.now() - started + delay > BUSY_TIMEOUT_MS) throw e;
+        this.busyRetries++;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 250);
+      }
     }
   }
 
@@ -63,4 +105,8 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+export function isBusy(e: unknown): boolean {
+  return (e as { code?: string }).code === 'BOS_DB_BUSY';
 }

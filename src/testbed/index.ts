@@ -24,6 +24,8 @@ export interface TestbedOptions {
   log?: Logger;
   /** Start bosd (default true); a test may run it as a child process instead. */
   startBosd?: boolean;
+  /** bosd's clocks (a test may move its wall clock). */
+  clock?: { wall?: () => number; mono?: () => number };
 }
 
 export interface Testbed {
@@ -64,7 +66,7 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
     dir, dbPath, credentialsFile, sim, backend, config,
     get bosd() { return bosd; },
     async startBosd() {
-      bosd = await startBosd(config, await realDrivers(config, credentials), log);
+      bosd = await startBosd(config, await realDrivers(config, credentials), log, { clock: o.clock });
       sim.setBosUrl(bosd.url, nodeToken);
       return bosd;
     },

@@ -199,6 +199,27 @@ describe('wrong values in bodies', () => {
     ['an inventory record without an xname', 'POST', '/v2/inventory', [{ nid: 5 }]],
     ['an inventory with one bad record', 'POST', '/v2/inventory', [{ xname: 'x9200c0s0b0n0', nid: 920 }, { xname: 'x9200c0s0b0n1', nid: -1 }]],
     ['an inventory record taking another node\'s nid', 'POST', '/v2/inventory', [{ xname: 'x9200c0s0b0n0', nid: 1 }]],
+    // issue 13: input limits (each accepted before)
+    ['an inventory record with an unknown field', 'POST', '/v2/inventory', [{ xname: X, hostnme: 'nid000001' }]],
+    ['an inventory hostname of 300 characters', 'POST', '/v2/inventory', [{ xname: X, hostname: 'a'.repeat(300) }]],
+    ['an inventory group "bad!"', 'POST', '/v2/inventory', [{ xname: X, groups: ['bad!'] }]],
+    ['kernel parameters with a newline', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_list: [X], kernel_parameters: 'quiet\ninit=/bin/sh' } } }],
+    ['kernel parameters with a NUL', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_list: [X], kernel_parameters: 'quiet\u0000' } } }],
+    ['kernel parameters of 4097 characters', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_list: [X], kernel_parameters: 'q'.repeat(4097) } } }],
+    ['rootfs_provider "nope"', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_list: [X], rootfs_provider: 'nope' } } }],
+    ['a node_list entry "bad!"', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_list: ['bad!'] } } }],
+    ['a node group with a newline', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_groups: ['compute\n'] } } }],
+    ['a kernel path ../../etc/passwd', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: '../../etc/passwd', initrd: 's3://b/i', node_list: [X] } } }],
+    ['a kernel path /boot/../etc/passwd', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: '/boot/../etc/passwd', initrd: 's3://b/i', node_list: [X] } } }],
+    ['an initrd URL with a space', 'PUT', '/v2/sessiontemplates/limits', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i rd', node_list: [X] } } }],
+    ['component_actual_state_ttl=99999999999999w', 'PATCH', '/v2/options', { component_actual_state_ttl: '99999999999999w' }],
+    ['component_actual_state_ttl=53w (over 365d)', 'PATCH', '/v2/options', { component_actual_state_ttl: '53w' }],
+    ['cleanup_completed_session_ttl=366d', 'PATCH', '/v2/options', { cleanup_completed_session_ttl: '366d' }],
+    ['max_boot_wait_time=0', 'PATCH', '/v2/options', { max_boot_wait_time: 0 }],
+    ['max_boot_wait_time over 7 days', 'PATCH', '/v2/options', { max_boot_wait_time: 604801 }],
+    ['default_retry_policy=0', 'PATCH', '/v2/options', { default_retry_policy: 0 }],
+    ['default_retry_policy=101', 'PATCH', '/v2/options', { default_retry_policy: 101 }],
+    ['max_power_off_wait_time=0', 'PATCH', '/v2/options', { max_power_off_wait_time: 0 }],
   ];
   it.each(cases)('%s', async (_n, method, url, body, status) => {
     if (status === 200) {

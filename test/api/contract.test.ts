@@ -63,7 +63,7 @@ const CASES: Case[] = [
   { op: 'GET /v2/sessiontemplatesvalid/{session_template_id}', status: 200, what: 'a valid template', path: (p) => `${p}/sessiontemplatesvalid/compute-v2`, check: (r) => expect(r.json).toBe('Valid') },
   {
     op: 'GET /v2/sessiontemplatesvalid/{session_template_id}', status: 200, what: 'a template naming an unknown node',
-    setup: (h) => { createTemplate(h.ctx(), 'c-unknown-node', { boot_sets: { b: { kernel: 'k', initrd: 'i', node_list: ['x9999c0s0b0n0'] } } }, true); },
+    setup: (h) => { createTemplate(h.ctx(), 'c-unknown-node', { boot_sets: { b: { kernel: 's3://b/k', initrd: 's3://b/i', node_list: ['x9999c0s0b0n0'] } } }, true); },
     path: (p) => `${p}/sessiontemplatesvalid/c-unknown-node`,
   },
   { op: 'GET /v2/sessiontemplatesvalid/{session_template_id}', status: 404, what: 'an unknown template', path: (p) => `${p}/sessiontemplatesvalid/no-such-template` },

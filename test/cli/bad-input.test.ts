@@ -88,6 +88,19 @@ const cases: Case[] = [
   { name: 'unknown component status filter', args: ['component', 'list', '--status', 'bogus'], code: 2 },
   { name: 'history --last 0', args: ['component', 'history', 'nid000001', '--last', '0'], code: 2 },
   { name: 'inventory file that does not exist', args: ['inventory', 'import', '/nonexistent/nodes.csv'], code: 2 },
+  // issue 13: unknown fields, names and values out of their grammar, files that are not files
+  { name: 'inventory CSV with a mistyped column', args: (t) => ['inventory', 'import', t.file('typo.csv', 'xname,hostnme\nx1000c0s0b0n0,nid000001\n')], code: 2, message: /typo\.csv data row 1 \(x1000c0s0b0n0\): unknown field "hostnme" \(did you mean "hostname"\?\): known fields are xname, nid/ },
+  { name: 'inventory YAML record with an unknown field (the first record is fine)', args: (t) => ['inventory', 'import', t.file('typo.yaml', '- xname: x1000c0s0b0n0\n  nid: 1\n- xname: x1000c0s0b0n1\n  bmc_adress: b\n')], code: 2, message: /typo\.yaml record 2 \(x1000c0s0b0n1\): unknown field "bmc_adress"/ },
+  { name: 'inventory hostname of 300 characters', args: (t) => ['inventory', 'import', t.file('long.csv', `xname,hostname\nx1000c0s0b0n0,${'a'.repeat(300)}\n`)], code: 2, message: /hostname is 300 characters long: at most 253/ },
+  { name: 'inventory from a directory', args: (t) => ['inventory', 'import', t.file('nodes.csv', 'xname\n').replace(/nodes\.csv$/, '')], code: 2, message: /a directory, not a regular file/ },
+  { name: 'inventory from /dev/zero', args: ['inventory', 'import', '/dev/zero', '--format', 'json'], code: 2, message: /a device, not a regular file/ },
+  { name: 'options update component_actual_state_ttl=99999999999999w', args: ['options', 'update', 'component_actual_state_ttl=99999999999999w'], code: 2, message: /at most 365d/ },
+  { name: 'options update max_boot_wait_time=0', args: ['options', 'update', 'max_boot_wait_time=0'], code: 2, message: /from 1 to 604800/ },
+  { name: 'options update default_retry_policy=0', args: ['options', 'update', 'default_retry_policy=0'], code: 2, message: /from 1 to 100/ },
+  { name: 'template with kernel parameters holding a newline', args: (t) => ['sessiontemplate', 'create', 'x', '--file', t.file('nl.json', JSON.stringify({ boot_sets: { compute: { kernel: 's3://b/k', initrd: 's3://b/i', kernel_parameters: 'quiet\ninit=/bin/sh', node_list: ['x1000c0s0b0n0'] } } }))], code: 2, message: /control characters/ },
+  { name: 'template with rootfs_provider nope', args: (t) => ['sessiontemplate', 'create', 'x', '--file', t.file('rp.json', JSON.stringify({ boot_sets: { compute: { kernel: 's3://b/k', initrd: 's3://b/i', rootfs_provider: 'nope', node_list: ['x1000c0s0b0n0'] } } }))], code: 2, message: /must be one of "sbps", "cpss3"/ },
+  { name: 'template with a kernel ../../etc/passwd', args: ['sessiontemplate', 'create', 'x', '--kernel', '../../etc/passwd', '--initrd', 's3://b/i', '--node-list', 'x1000c0s0b0n0'], code: 2, message: /kernel: must be an s3:\/\/, http:\/\/ or https:\/\/ URL or an absolute path/ },
+  { name: 'template with node_list bad!', args: ['sessiontemplate', 'create', 'x', '--kernel', 's3://b/k', '--initrd', 's3://b/i', '--node-list', 'bad!'], code: 2, message: /node_list\[0\]/ },
 ];
 
 describe.concurrent('bad input: one-line error, right exit code, database unchanged', () => {

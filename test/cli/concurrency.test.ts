@@ -56,7 +56,8 @@ describe('concurrency', () => {
 
   it('20 concurrent first-time opens of a fresh database all succeed', async () => {
     const t = tmpDb();
-    const results = await Promise.all(Array.from({ length: 20 }, () => bosctl(['-o', 'json', 'options', 'list'], { db: t.db })));
+    // A write that changes nothing: read commands never create a database.
+    const results = await Promise.all(Array.from({ length: 20 }, () => bosctl(['-o', 'json', 'options', 'update', 'polling_frequency=15'], { db: t.db })));
     const first = results[0];
     results.forEach((r, i) => {
       const detail = `process ${i}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
@@ -67,13 +68,15 @@ describe('concurrency', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ polling_frequency: 15, max_boot_wait_time: 1200 });
     // The same schema as one process opening a fresh database alone.
     const alone = tmpDb();
-    await ok(['options', 'list'], { db: alone.db });
+    await ok(['options', 'update', 'polling_frequency=15'], { db: alone.db });
     const d = dump(t.db);
     const ref = dump(alone.db);
     expect(d.user_version).toBeGreaterThan(0);
     expect(d.user_version).toBe(ref.user_version);
     expect(d.schema).toEqual(ref.schema);
-    expect(d.tables).toEqual(ref.tables);
+    // The same tables; their rows differ only by the events of 20 writes instead of one.
+    expect(Object.keys(d.tables)).toEqual(Object.keys(ref.tables));
+    expect(d.tables.options).toEqual(ref.tables.options);
     expect(Object.keys(d.tables)).toEqual(expect.arrayContaining(['components', 'events', 'nodes', 'options', 'sessions', 'templates']));
     // The database works afterwards.
     await ok(['options', 'update', 'polling_frequency=30'], { db: t.db });

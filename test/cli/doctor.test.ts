@@ -25,6 +25,7 @@ import type { CheckResult, DoctorReport } from '../../src/doctor/index.js';
 import { sampleBmcs } from '../../src/doctor/sample.js';
 import { LocalBackend } from '../../src/services/local-backend.js';
 import { startTestbed, type Testbed } from '../../src/testbed/index.js';
+import { startSimulator } from '../../src/sim/index.js';
 
 const dirs: string[] = [];
 function tmp(prefix = 'bosctl-doctor-'): string {
@@ -78,7 +79,9 @@ function ownerOnly(path: string): void {
 describe('bosctl doctor on the simulator', () => {
   let tb: Testbed;
   beforeAll(async () => {
-    tb = await startTestbed({ sim: { nodes: 16, timeScale: 0.002, credentials: { username: 'root', password: 'Sim-Secret-pw1' } } });
+    // x1000c0s0b0 is a sushy-tools-like BMC (UUID Ids, hostnames as Names); the others are Cray EX.
+    const profile = (bmc: string) => (bmc === 'x1000c0s0b0' ? 'sushy' as const : 'cray-ex' as const);
+    tb = await startTestbed({ sim: { nodes: 16, timeScale: 0.002, profile, credentials: { username: 'root', password: 'Sim-Secret-pw1' } } });
     ownerOnly(tb.dbPath);
   });
   afterAll(async () => { await tb?.close(); });
@@ -181,6 +184,75 @@ describe('bosctl doctor on the simulator', () => {
     // host:port means https, as bosd reads it: tcp, certificate, redfish, credentials
     expect(bmc.steps!.map((s) => s.status)).toEqual(['fail', 'skip', 'skip', 'skip']);
     expect(bmc.fix).toMatch(/bmc_address/);
+  });
+
+  /** A database holding the simulator's inventory, changed per record by `edit`. */
+  async function inventoryDb(edit: (r: Record<string, unknown>) => Record<string, unknown>, count = 16): Promise<string> {
+    const db = join(tmp(), 'bosd.db');
+    const backend = new LocalBackend(db, { user: 'test', via: 'test' });
+    const records = tb.sim.inventory().slice(0, count).map((r) => edit({ ...r }));
+    await backend.importInventory(records.map((r, i) => normalizeInventoryRecord(r, `node ${i}`)));
+    backend.close();
+    ownerOnly(db);
+    return db;
+  }
+
+  it('lists every node behind a sampled BMC that maps to no single system, with the candidates and the fix', async () => {
+    // sushy-like x1000c0s0b0: neither its Ids nor its Names are xnames; Cray EX x1000c0s4b0: Node1 is n1 by Cray's naming
+    const db = await inventoryDb((r) => {
+      if (String(r.xname).startsWith('x1000c0s0b0') || r.xname === 'x1000c0s4b0n1') delete r.redfish_system_id;
+      return r;
+    });
+    const r = await doctor(['--config', writeBosdConfig(tb, { db }), '--bmc-sample', '2']);
+    expect(r.code).toBe(1);
+    const both = row(r.report, 'bmc x1000c0s0b0');
+    expect(both.steps!.map((s) => [s.step, s.status])).toEqual([['tcp', 'pass'], ['redfish', 'pass'], ['credentials', 'pass'], ['systems', 'fail']]);
+    expect(both.status).toBe('fail');
+    expect(both.detail).toMatch(/^2 of 2 node\(s\) match no single system by Id or Name, so bosd will not power them: x1000c0s0b0n0, x1000c0s0b0n1; the BMC lists \S+ \(Name "nid000001"\), \S+ \(Name "nid000002"\)$/);
+    expect(both.fix).toMatch(/^set redfish_system_id for each in the inventory \(e\.g\. redfish_system_id: \S+ for the node that is that system\), then bosctl inventory import FILE$/);
+    expect(both.steps![2]!.detail).toBe('credentials of root accepted (the BMC listed its systems)');
+    const one = row(r.report, 'bmc x1000c0s4b0');
+    expect(one.status).toBe('pass');
+    expect(r.stdout).not.toContain('Sim-Secret-pw1');
+  });
+
+  it('a node without redfish_system_id on a BMC with one system passes the systems step', async () => {
+    const single = await startSimulator({ nodes: 1, timeScale: 0.002, credentials: tb.sim.credentials });
+    try {
+      const db = join(tmp(), 'bosd.db');
+      const backend = new LocalBackend(db, { user: 'test', via: 'test' });
+      const { redfish_system_id: _id, ...record } = single.inventory()[0]!;
+      await backend.importInventory([normalizeInventoryRecord(record, 'node 1')]);
+      backend.close();
+      ownerOnly(db);
+      const r = await doctor(['--config', writeBosdConfig(tb, { db }), '--bmc-sample', '1']);
+      const bmc = row(r.report, 'bmc x1000c0s0b0');
+      expect(bmc.steps!.map((s) => [s.step, s.status])).toEqual([['tcp', 'pass'], ['redfish', 'pass'], ['credentials', 'pass'], ['systems', 'pass']]);
+      expect(bmc.steps![3]!.detail).toBe('1 node(s) without redfish_system_id match one system each: x1000c0s0b0n0 → Node0');
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('plain http:// to a BMC that is not on this machine: fail (bosd refuses it) unless allowed, then warn', async () => {
+    // 192.0.2.0/24 is for documentation: nothing answers there
+    const db = await inventoryDb((r) => ({ ...r, bmc_address: `http://192.0.2.10:8000/bmc/${String(r.xname).slice(0, -2)}` }), 2);
+    const refused = await doctor(['--config', writeBosdConfig(tb, { db }), '--bmc-sample', '1', '--timeout', '1']);
+    const b = row(refused.report, 'bmc x1000c0s0b0');
+    expect(b.steps!.map((s) => [s.step, s.status])).toEqual([['plain-http', 'fail'], ['tcp', 'skip'], ['redfish', 'skip'], ['credentials', 'skip']]);
+    expect(b.detail).toBe('bosd will refuse http://192.0.2.10:8000: plain HTTP to a BMC that is not on this machine');
+    expect(b.fix).toBe('give the BMC an https address, or allow plain HTTP with allow_insecure_http: true under bmcs: x1000c0s0b0 in the credentials file, or allow_insecure_bmc_http: true in bosd.yaml');
+
+    const global = await doctor(['--config', writeBosdConfig(tb, { db, allow_insecure_bmc_http: 'true' }), '--bmc-sample', '1', '--timeout', '1']);
+    const g = row(global.report, 'bmc x1000c0s0b0');
+    expect(g.steps![0]).toMatchObject({ step: 'plain-http', status: 'warn', detail: 'http://192.0.2.10:8000 is plain HTTP (allowed by allow_insecure_bmc_http in bosd.yaml): the BMC password crosses the network in clear' });
+    expect(g.steps![1]).toMatchObject({ step: 'tcp', status: 'fail' });
+
+    const creds = join(tmp(), 'redfish.yaml');
+    writeFileSync(creds, 'refs: {sim: {username: root, password: Sim-Secret-pw1}}\nbmcs: {x1000c0s0b0: {username: root, password: Sim-Secret-pw1, allow_insecure_http: true}}\n', { mode: 0o600 });
+    const perBmc = await doctor(['--config', writeBosdConfig(tb, { db, credentials_file: creds }), '--bmc-sample', '1', '--timeout', '1']);
+    expect(row(perBmc.report, 'bmc x1000c0s0b0').steps![0]).toMatchObject({ step: 'plain-http', status: 'warn', detail: expect.stringContaining('(allowed by allow_insecure_http for x1000c0s0b0 in the credentials file)') });
+    expect(perBmc.stdout).not.toContain('Sim-Secret-pw1');
   });
 
   it('BSS and CFS that do not answer fail with their URL; a stopped bosd fails the daemon check', async () => {

@@ -662,6 +662,8 @@ describe.concurrent('component', () => {
 describe.concurrent('options', () => {
   it('list shows BOS defaults', async () => {
     const t = tmpDb();
+    // options list only reads: it needs a database (a fresh one, with nothing set).
+    new Database(t.db).close();
     const opts = await json(['options', 'list'], { db: t.db });
     expect(opts).toMatchObject({
       polling_frequency: 15,

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Component } from '../../src/core/types.js';
 import { startTestbed, waitFor, type Testbed } from '../../src/testbed/index.js';
 import type { SimOptions } from '../../src/sim/index.js';
+import { dump } from '../cli/helpers.js';
 
 const V2 = { kernel: 's3://img/v2/kernel', initrd: 's3://img/v2/initrd', kernel_parameters: 'quiet v2' };
 let tb: Testbed | undefined;
@@ -151,5 +152,85 @@ describe('bosd under faults', () => {
     await untilSettled(t, s.nodes);
     expect(t.sim.node('x1000c0s0b0n0').resets).toMatchObject({ Off: 1, GracefulShutdown: 0 });
     expect(t.sim.node('x1000c0s1b0n0').resets).toMatchObject({ Off: 0, GracefulShutdown: 1 });
+  });
+});
+
+describe('rollback clears the stage it rolls back from', () => {
+  it('stage v2, apply to 2 of 4, roll back: the 2 go back to v1 and apply-staged ignores them; the 2 never applied are only unstaged; a later stage is kept', async () => {
+    const V1 = { kernel: 's3://img/v1/kernel', initrd: 's3://img/v1/initrd', kernel_parameters: 'v1' };
+    const t = await bed({ nodes: 4 });
+    await t.backend.createTemplate('v1', { boot_sets: { compute: { ...V1, node_roles_groups: ['Compute'] } } });
+    const first = await t.backend.createSession({ template_name: 'v1', operation: 'reboot', name: 'a' });
+    await untilSettled(t, first.nodes);
+    const [n0, n1, n2, n3] = first.nodes;
+    await t.backend.createSession({ template_name: 'v2', operation: 'reboot', stage: true, name: 'up' });
+    expect((await t.backend.applyStaged([n0, n1])).succeeded).toEqual([n0, n1]);
+    await untilSettled(t, [n0, n1]);
+    // A later session staged on n1: not the stage rolled back from.
+    await t.backend.createSession({ template_name: 'v1', operation: 'reboot', stage: true, name: 'later', limit: n1 });
+    const resetsBefore = new Map([n2, n3].map((x) => [x, totalResets(t, x)]));
+
+    const plan = await t.backend.rollback({ session: 'up', name: 'back', dry_run: true });
+    expect(plan.nodes).toEqual([n0, n1]);
+    expect(plan.unstaged).toEqual({ [n0]: 'up', [n2]: 'up', [n3]: 'up' });
+    expect(plan.kept_stage).toEqual({ [n1]: 'later' });
+    expect((await t.backend.listComponents({ ids: [n0, n2] })).map((c) => c.staged_state.session)).toEqual(['up', 'up']);
+    // --stage would replace the later stage: that node is left out, and said why.
+    const stagedPlan = await t.backend.rollback({ session: 'up', stage: true, dry_run: true });
+    expect(stagedPlan.nodes).toEqual([n0]);
+    expect(stagedPlan.skipped[n1]).toMatch(/staged by session later/);
+
+    const rb = await t.backend.rollback({ session: 'up', name: 'back' });
+    expect(rb).toMatchObject({ nodes: [n0, n1], unstaged: plan.unstaged, kept_stage: plan.kept_stage });
+    const comps = await untilSettled(t, [n0, n1]);
+    for (const c of comps) expect(t.sim.node(c.id).booted?.kernel, c.id).toBe(V1.kernel);
+    const byId = new Map((await t.backend.listComponents({ ids: first.nodes })).map((c) => [c.id, c]));
+    for (const x of [n0, n2, n3]) expect(byId.get(x)!.staged_state.session ?? '', x).toBe('');
+    expect(byId.get(n1)!.staged_state.session).toBe('later');
+    for (const x of [n2, n3]) expect(totalResets(t, x), `${x} was not applied: not rebooted`).toBe(resetsBefore.get(x));
+    expect((await t.backend.componentHistory(n0)).filter((e) => e.action === 'unstaged').map((e) => e.detail)).toEqual([{ session: 'up', reason: 'rolled back by session back' }]);
+
+    // Slurm's next reboot of the rolled-back node: nothing of "up" comes back.
+    const again = await t.backend.applyStaged([n0, n2]);
+    expect(again).toMatchObject({ succeeded: [], failed: [], ignored: [n0, n2] });
+    expect(again.reasons[n0]).toBe('nothing is staged for it');
+  });
+
+  it('a refused rollback changes nothing: the database is the same row for row', async () => {
+    const V1 = { kernel: 's3://img/v1/kernel', initrd: 's3://img/v1/initrd', kernel_parameters: 'v1' };
+    const t = await bed({ nodes: 2 });
+    await t.backend.createTemplate('v1', { boot_sets: { compute: { ...V1, node_roles_groups: ['Compute'] } } });
+    const first = await t.backend.createSession({ template_name: 'v1', operation: 'reboot', name: 'a' });
+    await untilSettled(t, first.nodes);
+    await t.backend.createSession({ template_name: 'v2', operation: 'reboot', stage: true, name: 'up' });
+    await t.stopBosd();
+    const before = dump(t.dbPath);
+    // Nothing applied: each node's stage would be cleared, then there is nothing to roll back.
+    await expect(t.backend.rollback({ session: 'up' })).rejects.toMatchObject({ code: 'BOS_LIMIT_INVALID', message: expect.stringMatching(/nothing to roll back/), hint: expect.stringMatching(/session abort up/) });
+    await expect(t.backend.rollback({ session: 'a', name: 'up' })).rejects.toMatchObject({ code: 'BOS_SESSION_EXISTS' });
+    expect(dump(t.dbPath)).toEqual(before);
+  });
+});
+
+describe('rollback target', () => {
+  it('a node that failed on the new state goes back to the state it was last stable on, not the one before', async () => {
+    const v = (n: number) => ({ kernel: `s3://img/v${n}/kernel`, initrd: `s3://img/v${n}/initrd`, kernel_parameters: `v${n}` });
+    const t = await bed({ nodes: 1 }, { max_boot_wait_time: 1, default_retry_policy: 1 });
+    for (const n of [1, 3]) await t.backend.createTemplate(`v${n}`, { boot_sets: { compute: { ...v(n), node_roles_groups: ['Compute'] } } });
+    const [x] = (await t.backend.createSession({ template_name: 'v1', operation: 'reboot', name: 's1' })).nodes;
+    await untilSettled(t, [x]);
+    await t.backend.createSession({ template_name: 'v2', operation: 'reboot', name: 's2' });
+    await untilSettled(t, [x]);
+    t.sim.setFault('never_boots', [x], true);
+    await t.backend.createSession({ template_name: 'v3', operation: 'reboot', name: 's3' });
+    const [failed] = await untilSettled(t, [x]);
+    expect(failed.status.status).toBe('failed');
+    // Stable on v2 before v3 failed: back to v2 (v1 is the state before that).
+    const rb = await t.backend.rollback({ session: 's3', dry_run: true });
+    expect(rb.nodes).toEqual([x]);
+    t.sim.setFault('never_boots', [x], false);
+    await t.backend.rollback({ session: 's3', name: 'back' });
+    const [back] = await untilSettled(t, [x]);
+    expect(back.desired_state.boot_artifacts?.kernel).toBe(V2.kernel);
   });
 });

@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bosError } from '../../src/core/errors.js';
 import { loadConfig } from '../../src/daemon/config.js';
+import { bosdExitCode, EXIT_STATUS } from '../../src/daemon/exit-code.js';
 import { ROOT } from '../cli/helpers.js';
 
 const DIR = join(ROOT, 'contrib', 'systemd');
@@ -54,6 +56,15 @@ describe('contrib/systemd/bosd.service', () => {
     expect(one('RestartPreventExitStatus')).toBe('2');
     expect(one('UMask')).toBe('0027');
     expect(parseUnit(unitText).get('Install')!.get('WantedBy')).toEqual(['multi-user.target']);
+  });
+
+  it('restarts on exactly the exit codes bosd uses for what a restart may fix', () => {
+    // bosd --help and bosd(8) say: 1 may pass on a restart, 2 cannot be fixed by one.
+    const permanent = EXIT_STATUS.filter((x) => /restart cannot fix/.test(x.meaning)).map((x) => String(x.code));
+    expect(permanent).toEqual(['2']);
+    expect(service.get('RestartPreventExitStatus')).toEqual(permanent);
+    expect(bosdExitCode(bosError('BOS_DB_CORRUPT', 'x'))).toBe(2);
+    expect(bosdExitCode(bosError('BOS_DB_TOO_NEW', 'x'))).toBe(2);
   });
 
   it('matches bosd: Type=notify only with sd_notify, ExecReload only with a SIGHUP handler', () => {

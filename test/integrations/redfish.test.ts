@@ -4,7 +4,7 @@ import type { Interceptable } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { caught, mockRegistry } from './helpers.js';
 import { IntegrationError } from '../../src/integrations/errors.js';
-import { RedfishClient, bmcBase, type BmcTarget } from '../../src/integrations/redfish.js';
+import { RedfishClient, SystemResolutionError, bmcBase, type BmcTarget } from '../../src/integrations/redfish.js';
 
 const PASSWORD = 'hunter2-secret';
 const USER = 'root';
@@ -343,27 +343,96 @@ describe('RedfishClient against a MockAgent', () => {
     await new Promise((r) => setTimeout(r, 350));
   });
 
-  it('picks the system whose Id ends with the node number; caches the choice', async () => {
+  it('several systems: never guesses from the node number; fails naming each Id and Name and the fix, without a reset', async () => {
     const { agent, client, calls } = setup();
     const pool = agent.get('https://x1000c0s1b0');
     pool.intercept({ path: '/redfish/v1/', method: 'GET' }).reply(200, {}, JSONH);
     pool.intercept({ path: '/redfish/v1/Systems', method: 'GET' }).reply(
       200,
-      { Members: ['Node0', 'Node1', 'Node11'].map((n) => ({ '@odata.id': `/redfish/v1/Systems/${n}` })) },
+      { Members: ['sys0', 'sys1', 'sys11'].map((n) => ({ '@odata.id': `/redfish/v1/Systems/${n}` })) },
       JSONH,
     );
-    pool.intercept({ path: '/redfish/v1/Systems/Node1', method: 'GET' }).reply(200, { PowerState: 'Off' }, JSONH);
-    pool.intercept({ path: '/redfish/v1/Systems/Node0', method: 'GET' }).reply(200, { PowerState: 'On' }, JSONH);
+    for (const n of ['sys0', 'sys1', 'sys11']) pool.intercept({ path: `/redfish/v1/Systems/${n}`, method: 'GET' }).reply(200, { Id: n, Name: n, PowerState: 'On' }, JSONH);
     const n1 = target({ bmcXname: 'x1000c0s1b0', address: 'x1000c0s1b0', nodeXname: 'x1000c0s1b0n1' });
-    const n0 = { ...n1, nodeXname: 'x1000c0s1b0n0' };
-    expect(await client.powerState(n1)).toBe('Off');
-    expect(await client.powerState(n0)).toBe('On');
+    const err = await caught(client.powerOff(n1, 'forceful'));
+    expect(err).toBeInstanceOf(SystemResolutionError);
+    expect(err).toMatchObject({ kind: 'protocol', retryable: false, bmc: 'x1000c0s1b0', node: 'x1000c0s1b0n1' });
+    expect(err.message).toBe(
+      'BMC x1000c0s1b0: cannot tell which system is node x1000c0s1b0n1: GET https://x1000c0s1b0/redfish/v1/Systems lists 3 systems and none has Id or Name x1000c0s1b0n1: ' +
+        'sys0 (Name "sys0"), sys1 (Name "sys1"), sys11 (Name "sys11"); set redfish_system_id for x1000c0s1b0n1 in the inventory',
+    );
+    expect((err as SystemResolutionError).candidates).toEqual([{ id: 'sys0', name: 'sys0' }, { id: 'sys1', name: 'sys1' }, { id: 'sys11', name: 'sys11' }]);
+    // a second node of the same BMC: the list (and the Names) are not read again; still no reset
+    const n0 = await caught(client.powerState({ ...n1, nodeXname: 'x1000c0s1b0n0' }));
+    expect(n0.message).toContain('none has Id or Name x1000c0s1b0n0');
     expect(calls().filter((c) => c.path === '/redfish/v1/Systems')).toHaveLength(1);
+    expect(calls().filter((c) => c.method === 'POST')).toHaveLength(0);
+  });
 
-    const n5 = { ...n1, nodeXname: 'x1000c0s1b0n5' };
-    const err = await caught(client.powerState(n5));
-    expect(err.kind).toBe('protocol');
-    expect(err.message).toContain('lists 3 Systems (Node0, Node1, Node11) and none ends with node number 5 of x1000c0s1b0n5');
+  it('Cray EX: systems Node0 and Node1 are the xname\'s n0 and n1 by Cray\'s naming, exactly (Node11 is not n1)', async () => {
+    const { agent, client, calls } = setup();
+    const pool = agent.get('https://x1000c0s2b0');
+    pool.intercept({ path: '/redfish/v1/', method: 'GET' }).reply(200, {}, JSONH);
+    pool.intercept({ path: '/redfish/v1/Systems', method: 'GET' }).reply(
+      200,
+      { Members: ['Node11', 'Node1', 'Node0'].map((n) => ({ '@odata.id': `/redfish/v1/Systems/${n}` })) },
+      JSONH,
+    );
+    for (const n of ['Node0', 'Node1', 'Node11']) pool.intercept({ path: `/redfish/v1/Systems/${n}`, method: 'GET' }).reply(200, { Id: n, Name: n, PowerState: 'On' }, JSONH).persist();
+    const n1 = target({ bmcXname: 'x1000c0s2b0', address: 'x1000c0s2b0', nodeXname: 'x1000c0s2b0n1' });
+    expect(await client.powerState(n1)).toBe('On');
+    const reads = calls().filter((c) => c.method === 'GET' && /Systems\/Node/.test(c.path)).map((c) => c.path);
+    expect(reads.at(-1)).toBe('/redfish/v1/Systems/Node1');
+    const n2 = await caught(client.powerState({ ...n1, nodeXname: 'x1000c0s2b0n2' }));
+    expect(n2).toBeInstanceOf(SystemResolutionError);
+  });
+
+  it('several systems: the one whose Id or Name is the xname (any case) is chosen and cached per node', async () => {
+    const { agent, client, calls } = setup();
+    const pool = agent.get('https://sushy.example:8000');
+    pool.intercept({ path: '/redfish/v1/', method: 'GET' }).reply(200, {}, JSONH);
+    // sushy-tools style: Ids are UUIDs (the one of n0 ends in 1), Names are libvirt domain names
+    const ids = { n0: '5d8c4e2a-0b1f-4a3c-9e71-3f0c2b6a9d41', n1: 'c0a7f3e9-6d25-4b8e-a1c4-7e9b0d2f5a60', other: 'X1000C0S1B0N2' };
+    pool.intercept({ path: '/redfish/v1/Systems', method: 'GET' }).reply(200, { Members: Object.values(ids).map((id) => ({ '@odata.id': `/redfish/v1/Systems/${id}` })) }, JSONH);
+    pool.intercept({ path: `/redfish/v1/Systems/${ids.n0}`, method: 'GET' }).reply(200, { Id: ids.n0, Name: 'x1000c0s1b0n0', PowerState: 'Off' }, JSONH);
+    pool.intercept({ path: `/redfish/v1/Systems/${ids.n1}`, method: 'GET' }).reply(200, { Id: ids.n1, Name: 'X1000C0S1B0N1', PowerState: 'On' }, JSONH);
+    pool.intercept({ path: `/redfish/v1/Systems/${ids.other}`, method: 'GET' }).reply(200, { Id: ids.other, Name: 'spare', PowerState: 'On' }, JSONH);
+    pool.intercept({ path: `/redfish/v1/Systems/${ids.n1}`, method: 'GET' }).reply(200, { Id: ids.n1, PowerState: 'On' }, JSONH);
+    pool.intercept({ path: `/redfish/v1/Systems/${ids.n0}`, method: 'GET' }).reply(200, { Id: ids.n0, PowerState: 'Off' }, JSONH);
+    pool.intercept({ path: `/redfish/v1/Systems/${ids.other}`, method: 'GET' }).reply(200, { Id: ids.other, PowerState: 'PoweringOn' }, JSONH);
+    const t = (n: string) => target({ bmcXname: 'x1000c0s1b0', address: 'sushy.example:8000', nodeXname: `x1000c0s1b0${n}` });
+    expect(await client.resolveSystem(t('n1'))).toEqual({ id: ids.n1, name: 'X1000C0S1B0N1', url: `https://sushy.example:8000/redfish/v1/Systems/${ids.n1}` });
+    expect(await client.powerState(t('n1'))).toBe('On');
+    expect(await client.powerState(t('n0'))).toBe('Off');
+    // an Id that is the xname counts as well (HPE Cray EX style naming by xname)
+    expect(await client.powerState(t('n2'))).toBe('PoweringOn');
+    expect(calls().filter((c) => c.path === '/redfish/v1/Systems')).toHaveLength(1);
+  });
+
+  it('two systems matching one xname is an error naming both', async () => {
+    const { agent, client, calls } = setup();
+    const pool = agent.get('https://bmc20');
+    pool.intercept({ path: '/redfish/v1/', method: 'GET' }).reply(200, {}, JSONH);
+    pool.intercept({ path: '/redfish/v1/Systems', method: 'GET' }).reply(200, { Members: [{ '@odata.id': '/redfish/v1/Systems/a' }, { '@odata.id': '/redfish/v1/Systems/b' }] }, JSONH);
+    pool.intercept({ path: '/redfish/v1/Systems/a', method: 'GET' }).reply(200, { Id: 'a', Name: 'x1000c0s0b0n0' }, JSONH);
+    pool.intercept({ path: '/redfish/v1/Systems/b', method: 'GET' }).reply(200, { Id: 'b', Name: 'X1000C0S0B0N0' }, JSONH);
+    const err = await caught(client.powerOn(target({ address: 'bmc20' })));
+    expect(err.message).toBe(
+      'BMC x1000c0s0b0: cannot tell which system is node x1000c0s0b0n0: GET https://bmc20/redfish/v1/Systems lists 2 systems with Id or Name x1000c0s0b0n0: ' +
+        'a (Name "x1000c0s0b0n0"), b (Name "X1000C0S0B0N0"); set redfish_system_id for x1000c0s0b0n0 in the inventory',
+    );
+    expect(err.retryable).toBe(false);
+    expect(calls().filter((c) => c.method === 'POST')).toHaveLength(0);
+  });
+
+  it('a BMC listing no systems fails the node, not retryable', async () => {
+    const { agent, client } = setup();
+    const pool = agent.get('https://bmc21');
+    pool.intercept({ path: '/redfish/v1/', method: 'GET' }).reply(200, {}, JSONH);
+    pool.intercept({ path: '/redfish/v1/Systems', method: 'GET' }).reply(200, { Members: [] }, JSONH);
+    const err = await caught(client.powerState(target({ address: 'bmc21' })));
+    expect(err).toMatchObject({ retryable: false, candidates: [] });
+    expect(err.message).toMatch(/lists no systems; check the BMC, or set redfish_system_id for x1000c0s0b0n0 in the inventory$/);
   });
 
   it('a single system is used whatever its name', async () => {
@@ -490,7 +559,8 @@ describe('RedfishClient against a real socket (Connection: close, like HPE Cray 
     const { port } = server.address() as AddressInfo;
     const client = new RedfishClient({ credentials: () => ({ username: USER, password: PASSWORD }), timeoutMs: 5_000, retry: { attempts: 1 } });
     try {
-      const t = target({ bmcXname: 'x3000c0s19b1', nodeXname: 'x3000c0s19b1n1', address: `http://127.0.0.1:${port}${prefix}` });
+      // Two systems (Node0, Node1) named after nothing in the xname: the inventory says which.
+      const t = target({ bmcXname: 'x3000c0s19b1', nodeXname: 'x3000c0s19b1n1', address: `http://127.0.0.1:${port}${prefix}`, systemId: 'Node1' });
       expect(await client.powerState(t)).toBe('On');
       expect(await client.powerOff(t, 'graceful')).toEqual({ resetType: 'Off', status: 200 });
       // several at once over the pool's two sockets, each closed after its response

@@ -57,7 +57,8 @@ describe.skipIf(!hasOpenssl)('TLS: a BMC with a certificate from a private CA', 
       const err = await client.powerState(t()).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(IntegrationError);
       expect(err).toMatchObject({ kind: 'connect', retryable: false });
-      expect((err as Error).message).toMatch(/failed TLS verification .*set the CA bundle \(ca\)/);
+      // the hint names settings bosd has (bosd.yaml and its flags)
+      expect((err as Error).message).toMatch(/failed TLS verification .*; give the CA that signed its certificate with ca_bundle in bosd\.yaml \(--ca-bundle\) or, knowingly, set insecure_skip_tls_verify: true \(--insecure-skip-tls-verify\)$/);
     } finally {
       await client.close();
     }
@@ -83,7 +84,7 @@ describe.skipIf(!hasOpenssl)('TLS: a BMC with a certificate from a private CA', 
     const client = new RedfishClient({ credentials: creds, insecureSkipTlsVerify: true, onWarning: (m) => warnings.push(m), retry: { attempts: 1 } });
     try {
       expect(await client.powerState(t())).toBe('On');
-      expect(warnings).toEqual(['Redfish: TLS certificate verification of BMCs is disabled (insecureSkipTlsVerify)']);
+      expect(warnings).toEqual(['Redfish: TLS certificate verification of BMCs is disabled (insecure_skip_tls_verify)']);
     } finally {
       await client.close();
     }

@@ -9,7 +9,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clearCliConfigCache, configPath, parseCliConfig } from '../../src/cli/config-file.js';
 import { createTestIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/main.js';
+import { Store } from '../../src/store/store.js';
 import { removeTmpDirs, tmpDir } from './helpers.js';
+
+/** A database file that exists (options list only reads: it never creates one). */
+function existingDb(): string {
+  const p = join(tmpDir(), 'x.db');
+  Store.open(p).close();
+  return p;
+}
 
 afterAll(() => removeTmpDirs());
 
@@ -77,7 +85,7 @@ describe('choosing the backend', () => {
     const r = await bosctl(['options', 'list'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^bosctl: BOSCTL_SERVER and BOSCTL_DB are both set/);
-    expect((await bosctl(['--db', join(tmpDir(), 'y.db'), 'options', 'list'], env)).code).toBe(0);
+    expect((await bosctl(['--db', existingDb(), 'options', 'list'], env)).code).toBe(0);
   });
 
   it('--token-file and --ca-bundle need a server; an empty --server is an error', async () => {
@@ -96,8 +104,8 @@ describe('choosing the backend', () => {
     const r = await bosctl(['options', 'list'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`bosctl: bosd at http://127.0.0.1:${port} is not reachable: connection refused (3 attempts) (hint: check --server (or BOSCTL_SERVER) and that bosd is running)\n`);
-    expect((await bosctl(['--db', join(tmpDir(), 'x.db'), 'options', 'list'], env)).code).toBe(0);
-    expect((await bosctl(['options', 'list'], { ...env, BOSCTL_DB: join(tmpDir(), 'x.db') })).code).toBe(0);
+    expect((await bosctl(['--db', existingDb(), 'options', 'list'], env)).code).toBe(0);
+    expect((await bosctl(['options', 'list'], { ...env, BOSCTL_DB: existingDb() })).code).toBe(0);
   });
 
   it('a bad server URL is exit 2 and does not echo credentials', async () => {
@@ -111,7 +119,7 @@ describe('choosing the backend', () => {
 describe('output: in the configuration file', () => {
   it('sets the default of -o; -o wins; a bad value names the file', async () => {
     const env = envWith({ BOSCTL_DB: '' });
-    const db = join(tmpDir(), 'x.db');
+    const db = existingDb();
     writeConfig(env, 'output: json\n');
     const r = await bosctl(['--db', db, 'options', 'list'], env);
     expect(r.code).toBe(0);

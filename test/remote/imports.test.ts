@@ -37,7 +37,7 @@ const rel = (f: string) => f.slice(ROOT.length + 1);
 describe('what remote mode loads', () => {
   it('the client imports no package, no store, no services: only node builtins and small core modules', () => {
     const g = graph(join(ROOT, 'src/client/remote-backend.ts'));
-    expect([...g.external].sort()).toEqual(['node:fs', 'node:http']);
+    expect([...g.external].sort()).toEqual(['node:fs', 'node:fs/promises', 'node:http', 'node:path']);
     const files = [...g.files].map(rel);
     expect(files.filter((f) => !f.startsWith('src/client/') && !f.startsWith('src/core/'))).toEqual([]);
     expect(files).not.toContain('src/core/validate-body.ts');

@@ -218,7 +218,7 @@ const CASES: Record<SchemaName, { valid: Case[]; invalid: BadCase[] }> = {
     valid: [
       ['path and type', csmTemplate.boot_sets.compute],
       ['kernel and initrd (extension)', kernelInitrdTemplate.boot_sets['gpu.a100']],
-      ['both ways', { path: `${S3}/manifest.json`, type: 's3', kernel: 'k', initrd: 'i' }],
+      ['both ways', { path: `${S3}/manifest.json`, type: 's3', kernel: `${S3}/kernel`, initrd: '/srv/images/initrd' }],
     ],
     invalid: [
       ['neither', { node_list: ['x1'] }, "must have required property 'path'"],
@@ -401,7 +401,7 @@ describe('validateBody messages', () => {
     expect(validateBody('V2SessionTemplate', { boot_sets: { compute: { type: 's3' } } })).toEqual([
       "boot_sets.compute: must have required property 'path'",
     ]);
-    expect(validateBody('V2SessionTemplate', { boot_sets: { compute: { kernel: 'k' } } })).toEqual([
+    expect(validateBody('V2SessionTemplate', { boot_sets: { compute: { kernel: 's3://b/k' } } })).toEqual([
       "boot_sets.compute: must have required property 'initrd'",
     ]);
     expect(validateBody('V2BootSet', {})).toEqual([
@@ -474,10 +474,10 @@ describe('assertBody', () => {
 });
 
 describe('schemas.ts', () => {
-  it('imports only the vocabulary, so loading it costs next to nothing', () => {
+  it('imports only the vocabulary and the option ranges, so loading it costs next to nothing', () => {
     const text = readFileSync(new URL('../../src/core/schemas.ts', import.meta.url), 'utf8');
     const imports = [...text.matchAll(/^\s*import\s.*from\s+'([^']+)'/gm)].map((m) => m[1]);
-    expect(imports).toEqual(['./types.js']);
+    expect(imports).toEqual(['./options.js', './types.js']);
   });
 
   it('writes each shared fact once: the same leaf object is reused', () => {

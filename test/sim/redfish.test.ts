@@ -103,6 +103,38 @@ describe('Redfish shapes', () => {
   });
 });
 
+describe('sushy profile (OpenStack sushy-tools over libvirt)', () => {
+  it('UUID Ids that follow no node number, domain names as Names; a system addressed by Name answers 307 to its Id', async () => {
+    const s = await sim({ nodes: 2, profile: 'sushy' });
+    const [n0, n1] = s.inventory();
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(n0!.redfish_system_id).toMatch(uuid);
+    expect(n1!.redfish_system_id).toMatch(uuid);
+    // each Id ends with the other node's number: a guess from the xname picks the wrong node
+    expect(n0!.redfish_system_id.endsWith('1')).toBe(true);
+    expect(n1!.redfish_system_id.endsWith('0')).toBe(true);
+    const rf = redfishFor(s, 'x1000c0s0b0n0');
+    const base = new URL(rf.rec.bmc_address).pathname;
+    const root = await call(`${rf.rec.bmc_address}/redfish/v1/`);
+    expect(root.body.SessionService).toBeUndefined();
+    const systems = await rf.get(`${base}/redfish/v1/Systems`);
+    expect(systems.body.Members).toEqual([n0, n1].map((n) => ({ '@odata.id': `${base}/redfish/v1/Systems/${n!.redfish_system_id}` })));
+    const sys = await rf.get(rf.system);
+    expect(sys.body).toMatchObject({ Id: n0!.redfish_system_id, Name: 'nid000001', PowerState: 'On' });
+
+    // by Name: 307 to the Id's URL (sub-resources too), with a page whose first 200 characters miss the target
+    for (const [path, to] of [['', ''], ['/Actions/ComputerSystem.Reset', '/Actions/ComputerSystem.Reset']]) {
+      const res = await fetch(`${rf.rec.bmc_address}/redfish/v1/Systems/nid000002${path}`, { method: path ? 'POST' : 'GET', headers: { authorization: basic() }, redirect: 'manual', body: path ? '{"ResetType":"On"}' : undefined });
+      expect(res.status).toBe(307);
+      expect(res.headers.get('location')).toBe(`${base}/redfish/v1/Systems/${n1!.redfish_system_id}${to}`);
+      const page = await res.text();
+      expect(page.slice(0, 200)).not.toContain(n1!.redfish_system_id);
+      expect(page).toContain(n1!.redfish_system_id);
+    }
+    expect(s.resetLog()).toEqual([]);
+  });
+});
+
 describe('Redfish auth', () => {
   it('Basic works; missing or wrong credentials get 401 with a Redfish error', async () => {
     const s = await sim({ nodes: 2, credentials: { username: 'admin', password: 's3cret' } });

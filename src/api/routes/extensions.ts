@@ -1,5 +1,5 @@
 import { bosError } from '../../core/errors.js';
-import { normalizeInventoryRecord } from '../../core/inventory.js';
+import { parseInventoryRecord } from '../../core/inventory.js';
 import { describeNode, importInventory, listInventory } from '../../services/inventory.js';
 import { createToken, listTokens, revokeToken } from '../../services/tokens.js';
 import { requireObject } from '../query.js';
@@ -10,10 +10,12 @@ export const extensionRoutes: Route[] = [
   { method: 'GET', path: '/inventory', perm: 'read_components', handler: ({ ctx }) => ({ status: 200, body: listInventory(ctx) }) },
   {
     method: 'POST', path: '/inventory', perm: 'admin',
-    handler: ({ body, ctx }) => {
+    handler: ({ body, query, ctx }) => {
       if (!Array.isArray(body)) throw bosError('BOS_VALUE_INVALID', 'the body must be a JSON list of inventory records');
-      const nodes = body.map((r, i) => normalizeInventoryRecord(requireObject(r, `record ${i + 1}`), `record ${i + 1}`));
-      return { status: 200, body: importInventory(ctx, nodes), changed: true };
+      const nodes = body.map((r, i) => parseInventoryRecord(requireObject(r, `record ${i + 1}`), `record ${i + 1}`));
+      const replace = query.get('replace');
+      if (replace !== null && replace !== 'true' && replace !== 'false') throw bosError('BOS_VALUE_INVALID', `replace=${replace.slice(0, 20)}: expected true or false`);
+      return { status: 200, body: importInventory(ctx, nodes, { replace: replace === 'true' }), changed: true };
     },
   },
   { method: 'GET', path: '/inventory/:name', perm: 'read_components', handler: ({ params, ctx }) => ({ status: 200, body: describeNode(ctx, params.name) }) },

@@ -3,7 +3,8 @@ import { applyStagedByNames } from '../../services/apply-staged.js';
 import { bosError } from '../../core/errors.js';
 import { assertBody } from '../../core/validate-body.js';
 import { queryBool, requireObject } from '../query.js';
-import type { Route } from '../server.js';
+import type { ApiDeps, Route } from '../server.js';
+import { HealthBoard, type DependencyHealth, type DependencyName } from '../../daemon/health.js';
 
 export function versionBody(version: string) {
   const [major, minor, patch] = version.split('.');
@@ -14,10 +15,21 @@ export const miscRoutes: Route[] = [
   { method: 'GET', path: '/', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(deps.version) }) },
   { method: 'GET', path: '/version', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(deps.version) }) },
   {
+    // BOS's body (its schema allows no other field); a database that cannot be written is
+    // "not_available", as BOS says of its own. The dependencies are the extension below.
     method: 'GET', path: '/healthz', perm: 'public',
-    handler: ({ deps }) => {
-      deps.store.read(() => deps.store.components.count());
-      return { status: 200, body: { dbStatus: 'ok', apiStatus: 'ok' } };
+    handler: ({ deps }) => ({ status: 200, body: { dbStatus: databaseHealth(deps).status === 'up' ? 'ok' : 'not_available', apiStatus: 'ok' } }),
+  },
+  {
+    // bosctl's extension: each dependency, up or down since when; the reasons (which name
+    // internal URLs) only for an authenticated caller.
+    method: 'GET', path: '/healthz/dependencies', perm: 'public',
+    handler: ({ deps, principal }) => {
+      const board = deps.health?.snapshot() ?? new HealthBoard(deps.now).snapshot();
+      board.database = databaseHealth(deps);
+      const anonymous = principal.name === 'anonymous';
+      const body = Object.fromEntries(Object.entries(board).map(([k, h]) => [k, anonymous ? { status: h.status, since: h.since } : h])) as Record<DependencyName, Partial<DependencyHealth>>;
+      return { status: 200, body: { dependencies: body } };
     },
   },
   {
@@ -46,3 +58,19 @@ export const miscRoutes: Route[] = [
     },
   },
 ];
+
+/** The database: readable now (a read transaction), and writes not failing (the store's and the board's word). */
+function databaseHealth(deps: ApiDeps): DependencyHealth {
+  const onBoard = deps.health?.get('database');
+  const since = onBoard?.since ?? deps.now().toISOString();
+  const down = (detail: string): DependencyHealth => ({ status: 'down', detail, since: onBoard?.status === 'down' ? since : deps.now().toISOString(), checked_at: deps.now().toISOString() });
+  try {
+    deps.store.read(() => deps.store.components.count());
+  } catch (e) {
+    return down(`cannot read: ${(e as Error).message}`);
+  }
+  const failing = (deps.store as { writeHealth?: { failing: string | null } }).writeHealth?.failing;
+  if (failing) return down(`cannot write: ${failing}`);
+  if (onBoard?.status === 'down') return onBoard;
+  return { status: 'up', detail: onBoard?.status === 'up' ? onBoard.detail : 'reads and writes work', since, checked_at: deps.now().toISOString() };
+}

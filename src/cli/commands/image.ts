@@ -36,6 +36,7 @@ s3:// paths are read with the S3 configuration of BOSCTL_S3_CONFIG, else
 $XDG_CONFIG_HOME/bosctl/s3.yaml, else /etc/bosd/s3.yaml (endpoint, region, access_key,
 secret_key; readable by its owner only). -o json prints the manifest with its path and
 ETag; problems a boot set would have with it (no kernel, no initrd) go to stderr.
+A local manifest must be a regular file of at most 1 MiB; an error never quotes it.
 
 Examples:
   bosctl image inspect s3://boot-images/3fa85f64/manifest.json

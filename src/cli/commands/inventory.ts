@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { bosError } from '../../core/errors.js';
-import { normalizeInventoryRecord } from '../../core/inventory.js';
+import { parseInventoryRecord } from '../../core/inventory.js';
 import { compressHostlist } from '../../core/hostlist.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
-import { parseCsv, parseStructured, readText } from '../files.js';
+import { parseCsv, parseStructured } from '../files.js';
+import { readLimitedText } from '../read-limited.js';
 import { printData, printListOrNote, printOne, renderFields } from '../output/format.js';
 import { componentView, inventoryView } from '../output/views.js';
 
@@ -16,18 +17,32 @@ export function register(program: Command, deps: CliDeps): void {
     .description('add or update nodes from a JSON, YAML or CSV file (upsert by xname)')
     .argument('<file>', 'the file; "-" reads JSON or YAML from stdin')
     .option('--format <format>', 'json, yaml or csv (default: from the file name)')
+    .option('--replace', 'each record replaces its whole node: fields it does not give are emptied')
     .addHelpText('after', `
 Each record has: xname (required), nid, hostname, aliases, role, subrole, groups,
-enabled, arch, bmc_address, redfish_system_id, credentials_ref. In CSV, lists
-(groups, aliases) are separated by ";". A JSON or YAML file holds a list of records
-or {"nodes": [...]}.
+enabled, arch, bmc_address, redfish_system_id, credentials_ref. HSM's spellings
+(ID, NID, Role, SubRole, Enabled, Arch) are accepted too. Any other field is an
+error naming it, and nothing is imported. In CSV, lists (groups, aliases) are
+separated by ";". A JSON or YAML file holds a list of records or {"nodes": [...]}.
+
+A record for a node already in the inventory changes only the fields it gives;
+the others keep their stored values. In CSV an empty cell gives nothing (the
+stored value stays); in JSON or YAML, null or "" clears a field (an empty list
+for groups and aliases, true for enabled). --replace makes each record the whole
+node instead, as if the node were new.
+
+Limits: hostnames and aliases are RFC 1123 host names (at most 253 characters);
+role, subrole and group names use letters, digits, "-", "_" and "." (at most 64);
+bmc_address, redfish_system_id and credentials_ref are printable without spaces
+(at most 255); the file is at most 16 MiB.
 
 Examples:
   bosctl inventory import nodes.csv
-  bosctl inventory import nodes.yaml -o json`)
-    .action(async (file: string, opts: { format?: string }, cmd: Command) => {
+  bosctl inventory import bmcs.csv            # xname,bmc_address: other fields kept
+  bosctl inventory import nodes.yaml --replace -o json`)
+    .action(async (file: string, opts: { format?: string; replace?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const text = await readText(file, deps.io);
+      const text = await readLimitedText(file, deps.io);
       const format = (opts.format ?? (file.endsWith('.csv') ? 'csv' : 'structured')).toLowerCase();
       let records: unknown;
       if (format === 'csv') records = parseCsv(text, file);
@@ -37,11 +52,12 @@ Examples:
         records = (records as { nodes: unknown[] }).nodes;
       }
       if (!Array.isArray(records)) throw bosError('BOS_FILE_INVALID', `${file} holds no list of nodes: expected a list of records or {"nodes": [...]}`);
+      const unit = format === 'csv' ? 'data row' : 'record';
       const nodes = records.map((r, i) => {
-        if (!r || typeof r !== 'object' || Array.isArray(r)) throw bosError('BOS_INVENTORY_INVALID', `${file} record ${i + 1} is not an object`);
-        return normalizeInventoryRecord(r as Record<string, unknown>, `${file} record ${i + 1}`);
+        if (!r || typeof r !== 'object' || Array.isArray(r)) throw bosError('BOS_INVENTORY_INVALID', `${file} ${unit} ${i + 1} is not an object`);
+        return parseInventoryRecord(r as Record<string, unknown>, `${file} ${unit} ${i + 1}`, { csv: format === 'csv' });
       });
-      const report = await (await deps.backend(cmd)).importInventory(nodes);
+      const report = await (await deps.backend(cmd)).importInventory(nodes, { replace: opts.replace === true });
       if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, report);
       if (g.quiet) return;
       const line = (label: string, xs: string[]) => `${label}: ${xs.length}${xs.length ? `  ${compressHostlist(xs)}` : ''}\n`;

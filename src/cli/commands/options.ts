@@ -5,6 +5,11 @@ import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
 import { printData, renderTable } from '../output/format.js';
 
+/** One line per non-boolean option: its range, from the one table in core/options.ts. */
+function rangeLines(): string {
+  return OPTION_KEYS.filter((k) => OPTION_SPECS[k].type !== 'boolean').map((k) => `  ${k}: ${describeOptionRange(k)}`).join('\n');
+}
+
 export function register(program: Command, deps: CliDeps): void {
   const opt = program.command('options').description('bosd\'s knobs (BOS v2 options), stored in the database')
     .addHelpText('after', '\nExamples:\n  bosctl options list -o wide\n  bosctl options update max_boot_wait_time=1800');
@@ -34,7 +39,7 @@ export function register(program: Command, deps: CliDeps): void {
     .alias('set')
     .description('change options; every KEY=VALUE is checked before any is stored')
     .argument('<key=value...>', 'e.g. max_boot_wait_time=1800 clear_stage=true')
-    .addHelpText('after', '\nExamples:\n  bosctl options update max_power_off_wait_time=600\n  bosctl options update clear_stage=true default_retry_policy=2')
+    .addHelpText('after', `\nRanges (the API's PATCH /v2/options checks the same):\n${rangeLines()}\n\nExamples:\n  bosctl options update max_power_off_wait_time=600\n  bosctl options update clear_stage=true default_retry_policy=2`)
     .action(async (pairs: string[], _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
       const patch: Record<string, unknown> = {};

@@ -4,13 +4,14 @@ import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
 import { printData } from '../output/format.js';
 import { confirmNow } from '../prompt.js';
+import type { RollbackResult } from '../../services/rollout.js';
 
 interface RollbackFlags { session?: string; limit?: string; stage?: boolean; name?: string; dryRun?: boolean; yes?: boolean }
 
 export function register(program: Command, deps: CliDeps): void {
   program.command('rollback')
-    .description('take nodes back to the state they were stable on before their current one')
-    .option('--session <name>', 'the nodes of this session')
+    .description('take nodes back to the state they were stable on before their current one, clearing the stage rolled back from')
+    .option('--session <name>', 'the nodes whose current state this session set (its nodes that never took it are only unstaged)')
     .option('-l, --limit <limit>', 'or the nodes this limit names (as for session create)')
     .option('--stage', 'stage the previous state (apply it with apply-staged) instead of rebooting now')
     .option('--name <name>', 'name of the rollback session (default: rollback-<random>)')
@@ -18,10 +19,22 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-y, --yes', 'go ahead without asking when more than one node would be rebooted now (required without a terminal)')
     .addHelpText('after', `
 bosd records, each time a node becomes stable on new artifacts, the state it was stable
-on before. rollback creates a reboot session back to that state; nodes with no earlier
-state are listed and left alone. Without --stage, rebooting more than one node at once is
-confirmed first (default no); --yes skips the question, and without a terminal --yes is
-required (exit 2).
+on before. rollback creates a reboot session that takes each node back from its current
+state: a node stable on it goes back to the state it was stable on before; one that did
+not get there (failed, or still on its way) goes back to the state it was last stable on.
+Nodes with no such state are listed and left alone. With --session S, only nodes whose
+current state S set are rolled back.
+
+Staged state: a node that still has the stage of the session rolled back from (S, or with
+--limit the session that set its current state) has it cleared in the same transaction,
+so apply-staged (Slurm's next reboot) cannot bring that state back; nodes of S that never
+took S's state are only unstaged. A stage of any other (later) session is kept and
+listed: its next apply-staged applies it; --stage skips such a node rather than replace
+that stage. Each change is an event in "bosctl component history X"; --dry-run and
+-o json show the same (fields unstaged and kept_stage).
+
+Without --stage, rebooting more than one node at once is confirmed first (default no);
+--yes skips the question, and without a terminal --yes is required (exit 2).
 
 Examples:
   bosctl rollback --session upgrade-v2 --stage
@@ -46,11 +59,33 @@ Examples:
       if (g.output === 'name') { deps.io.out(r.session.name + '\n'); return; }
       if (o.dryRun) {
         deps.io.out(`rollback would ${o.stage ? 'stage' : 'reboot'} ${r.nodes.length} node(s) back to their previous state (dry run: nothing written): ${compressHostlist(r.nodes)}\n`);
+        deps.io.out(stageLines(r, true));
         return;
       }
       if (!g.quiet) {
         deps.io.out(`session ${r.session.name} created: rollback ${o.stage ? 'staged for' : 'of'} ${r.nodes.length} node(s): ${compressHostlist(r.nodes)}\n`);
+        deps.io.out(stageLines(r, false));
         if (o.stage) deps.io.out('apply it node by node with: bosctl apply-staged NODES\n');
       }
     });
+}
+
+/** xname → session, as session → its xnames. */
+function bySession(m: Record<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [x, s] of Object.entries(m)) out.set(s, [...(out.get(s) ?? []), x]);
+  return out;
+}
+
+/** What happened to the nodes' staged states: one line per session. */
+function stageLines(r: RollbackResult, dryRun: boolean): string {
+  let out = '';
+  for (const [s, xs] of bySession(r.unstaged ?? {})) {
+    const what = `staged state of session ${s}`;
+    out += `${dryRun ? `would clear the ${what}` : `${what} cleared`} on ${xs.length} node(s): ${compressHostlist(xs)}\n`;
+  }
+  for (const [s, xs] of bySession(r.kept_stage ?? {})) {
+    out += `${dryRun ? 'would keep' : 'kept'} the staged state of session ${s} (not the session rolled back from) on ${xs.length} node(s): ${compressHostlist(xs)}; their next apply-staged applies it\n`;
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { bosError } from '../../core/errors.js';
+import { bosError, type BosError } from '../../core/errors.js';
 import { compressHostlist } from '../../core/hostlist.js';
 import { parseBooleanWord } from '../../core/options.js';
 import type { CliDeps } from '../context.js';
@@ -12,7 +12,10 @@ import type { EventRecord } from '../../store/events.js';
 import type { Paint } from '../io.js';
 import { renderPlan } from '../output/plan.js';
 import { CommandFailed } from '../exit.js';
-import { startSpinner } from '../progress.js';
+import { canDrawSpinner, startSpinner } from '../progress.js';
+import { changeKey, progressLine, RateMeter, totalText } from '../output/session-watch.js';
+import { countsSummary, unsettledCount } from '../../core/session-status.js';
+import { isTransientUnreachable } from '../../client/http.js';
 import { canPrompt, confirmNow } from '../prompt.js';
 
 interface CreateFlags {
@@ -46,6 +49,19 @@ function checkInterval(ms: number): void {
   if (!(ms >= 50)) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${ms}": expected at least 50 ms`);
 }
 
+/** How long a watch keeps trying while bosd cannot be reached (a restart), unless --retry-for says otherwise. */
+const DEFAULT_RETRY_FOR = '5m';
+const RETRY_UNITS: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "90", "90s", "5m", "1h" → milliseconds. */
+export function parseRetryFor(text: string): number {
+  const m = /^(\d+)([smh]?)$/.exec(text.trim());
+  if (!m) throw bosError('BOS_VALUE_INVALID', `invalid --retry-for "${text}": expected seconds or a duration such as 90s, 5m or 1h (0: give up at once)`);
+  return Number(m[1]) * RETRY_UNITS[m[2]];
+}
+
+const retryForOption = (flag: string) => new Option('--retry-for <duration>', `with ${flag}: while bosd is unreachable (restarting), keep trying this long (90s, 5m, 1h; 0: give up at once)`).default(DEFAULT_RETRY_FOR);
+
 export function register(program: Command, deps: CliDeps): void {
   const s = program.command('session').description('sessions: apply a template to nodes now, or stage it for later')
     .addHelpText('after', '\nExamples:\n  bosctl session create --template compute-v2 --operation reboot --stage --limit Compute\n  bosctl session list\n  bosctl session status SESSION');
@@ -66,6 +82,7 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-y, --yes', 'go ahead without asking when more than one node would be rebooted, shut down or booted now (required without a terminal)')
     .option('--wait', 'without --stage: wait until every node is stable or failed, showing progress; exit 0 when all are stable, 1 otherwise')
     .addOption(intervalOption('--wait'))
+    .addOption(retryForOption('--wait'))
     .addHelpText('after', `
 Examples:
   bosctl session create --template compute-v2 --operation reboot --stage --limit Compute
@@ -77,7 +94,7 @@ Examples:
 Without --stage the nodes' desired state is set at once and bosd acts on them. When that
 reboots, shuts down or boots more than one node, bosctl shows the plan and asks first
 (default no); --yes skips the question, and without a terminal --yes is required (exit 2).`)
-    .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean; maxFailures?: string; force?: boolean; dryRun?: boolean; yes?: boolean; wait?: boolean; interval: number }, cmd: Command) => {
+    .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean; maxFailures?: string; force?: boolean; dryRun?: boolean; yes?: boolean; wait?: boolean; interval: number; retryFor: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const template = o.template ?? o.templateName;
       if (!template) throw bosError('BOS_USAGE', 'no template: give --template NAME (list them with "bosctl sessiontemplate list")');
@@ -85,6 +102,7 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       const stage = stageFlag(o.stage ?? o.staged);
       if (o.wait && stage) throw bosError('BOS_USAGE', '--wait follows nodes bosd acts on now; a staged session waits for apply-staged (follow it with "bosctl session status S --watch")');
       if (o.wait && o.dryRun) throw bosError('BOS_USAGE', '--wait has nothing to wait for with --dry-run');
+      const retryForMs = parseRetryFor(o.retryFor);
       if (o.wait) checkInterval(o.interval);
       // An empty variable in a script ($NODES) must not widen a session to the whole template.
       if (o.limit !== undefined && o.limit.trim() === '') {
@@ -116,7 +134,7 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
       }
       if (!o.wait) return;
       const name = created.session.name;
-      const end = await followSession(name, backend, deps, { intervalMs: o.interval, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines' });
+      const end = await followSession(name, backend, deps, { intervalMs: o.interval, retryForMs, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines' });
       if (data) await printData(deps.io, g.output as 'json' | 'yaml', end.session);
       failUnlessClean(name, end);
       if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${end.counts.stable} node(s) stable\n`);
@@ -153,8 +171,34 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
     .argument('<name>')
     .option('-w, --watch', 'follow the session until it completes or every node is stable or failed (exit 1 if any failed): redrawn on a terminal, one line per change otherwise')
     .addOption(intervalOption('--watch'))
-    .addHelpText('after', '\n-o json prints BOS v2\'s extended status (GET /v2/sessions/{id}/status).\n\nExamples:\n  bosctl session status my-session\n  bosctl session status my-session --watch\n  bosctl session status my-session -o json')
-    .action(async (name: string, o: { watch?: boolean; interval: number }, cmd: Command) => {
+    .addOption(retryForOption('--watch'))
+    .addHelpText('after', `
+Each node of the session counts once, in one of:
+  staged        staged by this session and not applied yet: waits for apply-staged
+  powering_off, powering_on, configuring
+                bosd is taking it to the session's state
+  on_hold       waiting: for bosd to take it up, a power-cap slot, a BMC that does not
+                answer, or held because the session's failure budget ran out
+  stable        done: it runs the session's state
+  failed        bosd gave up on it (Errors says why)
+
+"node(s)" is their sum. A node keeps its staged state when applied (unless the option
+clear_stage is true) but counts as applied. A staged session stays running while any node
+keeps its stage, as in BOS; --watch ends when no node is staged, on_hold or in a phase
+(or when the session completes), exit 1 if any failed or the failure budget halted it.
+If bosd cannot be reached meanwhile (it restarts), --watch says so once on stderr and
+keeps trying for --retry-for (default ${DEFAULT_RETRY_FOR}), then exits 1.
+
+-o json prints BOS v2's extended status (GET /v2/sessions/{id}/status) exactly as BOS
+counts it: managed_components_count adds the session's nodes and the nodes it staged, so
+a node staged and applied counts twice there (and in percent_staged), unlike the table.
+
+Examples:
+  bosctl session status my-session
+  bosctl session status my-session --watch
+  bosctl session status my-session --watch --retry-for 15m
+  bosctl session status my-session -o json`)
+    .action(async (name: string, o: { watch?: boolean; interval: number; retryFor: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const backend = await deps.backend(cmd);
       const p = await deps.io.paint();
@@ -166,8 +210,9 @@ reboots, shuts down or boots more than one node, bosctl shows the plan and asks 
         return;
       }
       checkInterval(o.interval);
+      const retryForMs = parseRetryFor(o.retryFor);
       const show = g.output === 'json' ? 'json' : deps.io.stdoutIsTTY ? 'redraw' : 'lines';
-      failUnlessClean(name, await followSession(name, backend, deps, { intervalMs: o.interval, show }));
+      failUnlessClean(name, await followSession(name, backend, deps, { intervalMs: o.interval, retryForMs, show }));
     });
 
   s.command('history')
@@ -220,7 +265,9 @@ type StatusReport = Awaited<ReturnType<Backend['sessionStatus']>>;
 function renderStatus(r: StatusReport, p: Paint, headers: boolean): string {
   const e = r.extended;
   let out = `Session:   ${r.session.name} (${r.session.operation}${r.session.stage ? ', staged' : ''}, template ${r.session.template_name})\n`;
-  out += `Status:    ${paintStatus(e.status, p)}${r.control.halted_at ? p.red(' (halted)') : ''}, ${e.phases.percent_complete}% complete, ${e.managed_components_count} node(s), running for ${e.timing.duration}\n`;
+  const time = e.status === 'complete' ? totalText(r) : `running for ${e.timing.duration}`;
+  const sum = countsSummary(r.counts);
+  out += `Status:    ${paintStatus(e.status, p)}${r.control.halted_at ? p.red(' (halted)') : ''}, ${sum.percentComplete}% complete, ${sum.nodes} node(s), ${time}\n`;
   if (r.control.max_failures) out += `Budget:    at most ${r.control.max_failures} failed node(s)\n`;
   if (r.session.status.error) out += `Note:      ${r.session.status.error}\n`;
   const rows = Object.entries(r.counts).map(([phase, n]) => [phase, String(n)]);
@@ -233,41 +280,38 @@ function renderStatus(r: StatusReport, p: Paint, headers: boolean): string {
   return out;
 }
 
-/** One line of progress: what changed since the last one is what a pipe wants to see. */
-function progressLine(r: StatusReport, startedAt: number, doneAtStart: number, now: number): string {
-  const c = r.counts;
-  const done = c.stable + c.failed;
-  const minutes = (now - startedAt) / 60000;
-  const rate = minutes > 0 ? (done - doneAtStart) / minutes : 0;
-  const active = c.powering_off + c.powering_on + c.configuring + c.on_hold;
-  const eta = rate > 0 && active > 0 ? `, ETA ${Math.ceil(active / rate)} min` : '';
-  return `${r.session.status.status}${r.control.halted_at ? ' (halted)' : ''}: staged ${c.staged}, powering_off ${c.powering_off}, powering_on ${c.powering_on}, configuring ${c.configuring}, on_hold ${c.on_hold}, stable ${c.stable}, failed ${c.failed}; ${rate.toFixed(1)} nodes/min${eta}`;
-}
-
 interface FollowOptions {
   intervalMs: number;
+  /** How long to keep trying while bosd is unreachable. */
+  retryForMs: number;
   /** redraw: the status screen, redrawn (a terminal); lines: one line per change; json: one object per change; nothing: the spinner only. */
   show: 'redraw' | 'lines' | 'json' | 'nothing';
 }
 
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+/** Back-off between tries while bosd is unreachable, at most this long. */
+const RETRY_DELAY_MAX_MS = 10_000;
+
 /**
  * Follows a session to its end (status --watch, create --wait) and returns its last status.
- * The end: complete, or every node stable or failed (or held by a halt) — a failed node stays
- * enabled, so its session does not complete until someone clears it.
+ * The end: complete, or no node left to settle (see unsettledCount) — a failed node stays
+ * enabled, so its session does not complete until someone clears it, and a staged session
+ * stays running while its stage is kept.
  * Between looks a spinner on stderr (a terminal only) says how far it is.
  */
 async function followSession(name: string, backend: Backend, deps: CliDeps, o: FollowOptions): Promise<StatusReport> {
   const p = await deps.io.paint();
-  const startedAt = Date.now();
+  const rate = new RateMeter();
   let last = '';
-  let doneAtStart: number | undefined;
   const seenErrors = new Set<string>();
   const spinner = startSpinner(deps.io, `session ${name}`);
+  const read = readRetrying(name, backend, deps, o, spinner);
   try {
     for (;;) {
-      const r = await backend.sessionStatus(name);
-      doneAtStart ??= r.counts.stable + r.counts.failed;
-      const line = progressLine(r, startedAt, doneAtStart, Date.now());
+      const r = await read();
+      const now = performance.now();
+      rate.observe(r.counts.stable + r.counts.failed, now);
+      const line = progressLine(r, rate.perMinute(now));
       if (o.show === 'json') {
         const key = JSON.stringify(r.counts) + r.session.status.status;
         if (key !== last) { deps.io.out(JSON.stringify({ time: new Date().toISOString(), status: r.session.status.status, halted: r.control.halted_at !== null, counts: r.counts }) + '\n'); last = key; }
@@ -275,26 +319,65 @@ async function followSession(name: string, backend: Backend, deps: CliDeps, o: F
         deps.io.out('\u001b[H\u001b[2J' + renderStatus(r, p, true) + '\n' + p.dim(line) + '\n');
       } else if (o.show === 'lines') {
         const stamp = new Date().toISOString().slice(11, 19);
-        const body = line.replace(/; [\d.]+ nodes\/min.*$/, '');
+        const body = changeKey(line);
         if (body !== last) { deps.io.out(`${stamp} ${line}\n`); last = body; }
         for (const [err, v] of Object.entries(r.extended.error_summary)) {
           if (!seenErrors.has(err)) { seenErrors.add(err); deps.io.out(`${stamp} failed ${v.list}: ${err}\n`); }
         }
       }
-      if (r.session.status.status === 'complete') return r;
       const c = r.counts;
-      if (c.stable + c.failed + (r.control.halted_at ? c.on_hold : 0) >= r.extended.managed_components_count) return r;
-      spinner.text(`session ${name}: ${r.extended.phases.percent_complete}% complete, ${c.stable} stable, ${c.failed} failed of ${r.extended.managed_components_count} node(s)`);
-      await new Promise((res) => setTimeout(res, o.intervalMs));
+      if (r.session.status.status === 'complete' || unsettledCount(c, r.control.halted_at !== null) === 0) return r;
+      const waiting = c.staged > 0 ? `, ${c.staged} staged (waiting for apply-staged)` : '';
+      const sum = countsSummary(c);
+      spinner.text(`session ${name}: ${sum.percentComplete}% complete, ${c.stable} stable, ${c.failed} failed of ${sum.nodes} node(s)${waiting}`);
+      await sleep(o.intervalMs);
     }
   } finally {
     spinner.stop();
   }
 }
 
+/**
+ * The session's status, read again with back-off while bosd is unreachable in a way that
+ * may pass (a restart: refused, reset, no socket), for at most retryForMs of the monotonic
+ * clock. Said once per outage: in the spinner on a terminal, else one line on stderr.
+ */
+function readRetrying(name: string, backend: Backend, deps: CliDeps, o: FollowOptions, spinner: { text(label: string): void }): () => Promise<StatusReport> {
+  const inSpinner = canDrawSpinner(deps.io);
+  const limit = `${Math.round(o.retryForMs / 1000)} s`;
+  return async () => {
+    let since: number | undefined;
+    let delay = Math.min(o.intervalMs, RETRY_DELAY_MAX_MS);
+    for (;;) {
+      try {
+        const r = await backend.sessionStatus(name);
+        if (since !== undefined && !inSpinner) deps.io.err(`bosctl: bosd reachable again after ${Math.round((performance.now() - since) / 1000)} s; following session ${name}\n`);
+        return r;
+      } catch (e) {
+        if (!isTransientUnreachable(e)) throw e;
+        const err = e as BosError;
+        const now = performance.now();
+        if (since === undefined) {
+          since = now;
+          const say = `bosd unreachable, retrying for up to ${limit}… (${err.message})`;
+          if (inSpinner) spinner.text(say);
+          else deps.io.err(`bosctl: ${say}\n`);
+        }
+        const left = since + o.retryForMs - now;
+        if (left <= 0) {
+          throw bosError('BOS_SERVER_UNREACHABLE', `${err.message}; still unreachable after ${limit} (--retry-for): stopped following session ${name}`, `check that bosd is running, then follow again with "bosctl session status ${name} --watch"`);
+        }
+        await sleep(Math.min(delay, left));
+        delay = Math.min(delay * 2, RETRY_DELAY_MAX_MS);
+      }
+    }
+  };
+}
+
 /** The end of a followed session: exit 1 with one line when nodes failed or the budget halted it. */
 function failUnlessClean(name: string, end: StatusReport): void {
   const c = end.counts;
+  if (end.session.status.error === 'aborted') throw new CommandFailed(`session ${name} was aborted: ${c.stable} node(s) stable, ${c.failed} failed; see "bosctl session status ${name}"`);
   if (end.control.halted_at) throw new CommandFailed(`session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
   if (c.failed > 0) throw new CommandFailed(`session ${name}: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
 }

@@ -6,7 +6,8 @@ import type { TemplateBody } from '../../services/templates.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
 import { CommandFailed } from '../exit.js';
-import { readStructured } from '../files.js';
+import { parseStructured } from '../files.js';
+import { readLimitedText } from '../read-limited.js';
 import { printData, printListOrNote, printOne } from '../output/format.js';
 import { templateView } from '../output/views.js';
 import { withSpinner } from '../progress.js';
@@ -48,7 +49,7 @@ function hasQuickFlags(o: QuickFlags): boolean {
 }
 
 async function bodyFromFile(file: string, deps: CliDeps): Promise<Record<string, unknown>> {
-  const body = await readStructured(file, deps.io);
+  const body = await parseStructured(await readLimitedText(file, deps.io), file);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw bosError('BOS_FILE_INVALID', `${file} does not hold a session template object: expected {"boot_sets": {...}, ...}`);
   }

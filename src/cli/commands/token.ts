@@ -1,4 +1,7 @@
 import { Command, Option } from 'commander';
+import { lstatSync } from 'node:fs';
+import { bosError, isBosError } from '../../core/errors.js';
+import { writeSecretFile } from '../files.js';
 import type { TokenInfo } from '../../services/tokens.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
@@ -29,19 +32,41 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--node <xname>', 'with --role node: the one node it speaks for (default: any node, a fleet reporter)')
     .option('--expires <duration>', 'expire after e.g. 12h, 30d, 52w (default: never)')
     .option('--description <text>', 'what the token is for')
+    .option('--output-file <file>', 'write the secret to this new file (mode 0600) instead of stdout')
+    .option('--force', 'with --output-file: replace the file if it exists')
     .addHelpText('after', `
-The secret is printed once on stdout; store it in a file readable only by its user,
-e.g. /etc/slurm/bosd-token for the Slurm controller.
+The secret is printed once on stdout, or written to --output-file, created readable by its
+owner only; an existing file is left alone unless --force. A token file that others can
+read is refused wherever bosctl reads it.
 
 Examples:
-  bosctl token create --role wlm --description slurmctld > /etc/slurm/bosd-token
+  bosctl token create --role wlm --description slurmctld --output-file /etc/slurm/bosd-token
   bosctl token create --role node --node x1000c0s0b0n0 --expires 30d`)
-    .action(async (o: { role: string; node?: string; expires?: string; description?: string }, cmd: Command) => {
+    .action(async (o: { role: string; node?: string; expires?: string; description?: string; outputFile?: string; force?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const r = await (await deps.backend(cmd)).createToken(o);
+      if (o.force && o.outputFile === undefined) throw bosError('BOS_USAGE', '--force goes with --output-file: it allows replacing that file');
+      if (o.outputFile !== undefined && o.outputFile.trim() === '') throw bosError('BOS_VALUE_INVALID', '--output-file is empty: give the path of the file to write the secret to');
+      const { outputFile, force, ...req } = o;
+      // Refused before the token exists: a file already there would leave it created but unsaved.
+      if (outputFile !== undefined && !force && lstatOrNull(outputFile)) {
+        throw bosError('BOS_FILE_UNREADABLE', `${outputFile} already exists: bosctl does not overwrite a file with a secret unless asked`, 'pass --force to replace it, or choose another --output-file');
+      }
+      const r = await (await deps.backend(cmd)).createToken(req);
+      const about = `token ${r.token.id} created (role ${r.token.role}${r.token.node ? `, node ${r.token.node}` : ''}${r.token.expires_at ? `, expires ${r.token.expires_at}` : ''})`;
+      if (outputFile !== undefined) {
+        try {
+          writeSecretFile(outputFile, r.secret + '\n', { force });
+        } catch (e) {
+          if (!isBosError(e)) throw e;
+          throw bosError(e.code, `${e.message}; token ${r.token.id} was created but its secret is lost: revoke it (bosctl token revoke ${r.token.id})`, e.hint);
+        }
+        if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, { ...r.token, secret_file: outputFile });
+        if (!g.quiet) deps.io.err(`${about}; its secret is in ${outputFile} (mode 0600)\n`);
+        return;
+      }
       if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, { ...r.token, secret: r.secret });
       deps.io.out(r.secret + '\n');
-      if (!g.quiet) deps.io.err(`token ${r.token.id} created (role ${r.token.role}${r.token.node ? `, node ${r.token.node}` : ''}${r.token.expires_at ? `, expires ${r.token.expires_at}` : ''}); the secret above is not shown again\n`);
+      if (!g.quiet) deps.io.err(`${about}; the secret above is not shown again\n`);
     });
 
   tok.command('list')
@@ -66,4 +91,12 @@ Examples:
         if (!g.quiet) deps.io.out(`token ${id} revoked\n`);
       }
     });
+}
+
+function lstatOrNull(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
