@@ -4,6 +4,7 @@ import { bosError, isBosError } from '../core/errors.js';
 import type { Actor } from '../core/types.js';
 import type { ServiceContext } from '../services/context.js';
 import { verifyToken } from '../services/tokens.js';
+import { tenantNodes } from '../services/tenants.js';
 import type { Store } from '../store/store.js';
 import type { S3Client } from '../integrations/s3.js';
 import type { HealthBoard } from '../daemon/health.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   imageDirs?: readonly string[];
   /** Counts refused requests and rate-limits their log lines (default: one of its own, logging only). */
   refusals?: RefusalLog;
+  /** Tenants not in bosctl's registry (TAPMS at a CSM site, bosd.yaml tapms_url): their nodes, or undefined. */
+  externalTenants?(name: string): Promise<ReadonlySet<string> | undefined>;
 }
 
 export interface RouteRequest {
@@ -136,6 +139,20 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     return principal;
   }
 
+  /**
+   * The tenant a request acts as: Cray-Tenant-Name, or the tenant its token is bound to. A
+   * bound token never acts as another tenant, nor as none (bosctl's extension: no gateway needed).
+   */
+  function tenantOf(req: IncomingMessage, principal: Principal, via: string): string | undefined {
+    const header = headerValue(req, 'cray-tenant-name');
+    if (principal.tenant === undefined) return header;
+    if (header !== undefined && header !== principal.tenant) {
+      throw refusal(bosError('BOS_TENANT_FORBIDDEN', `${principal.name} is bound to tenant "${principal.tenant}" and may not ${via} as tenant "${header}"`),
+        { reason: 'forbidden', detail: principal.name, ...(principal.name.startsWith('token:') ? { tokenId: principal.name.slice(6) } : {}) });
+    }
+    return principal.tenant;
+  }
+
   /** Counted and rate-limited in the log; never one database row per request. */
   function recordDenied(req: IncomingMessage, path: string, status: 401 | 403, e: unknown): void {
     const info = (e as { refusal?: Pick<Refusal, 'reason' | 'tokenId' | 'detail'> }).refusal ?? { reason: status === 401 ? 'missing' : 'forbidden' };
@@ -148,7 +165,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const instance = url.pathname;
     try {
       if (req.method === 'GET' && ROOTS.includes(url.pathname)) {
-        sendJson(res, 200, [versionBody(deps.version)]);
+        sendJson(res, 200, [versionBody(false)]);
         return;
       }
       if (!prefix) throw bosError('BOS_PATH_NOT_FOUND', `no such path ${url.pathname}: the API is under /v2 and /apis/bos/v2`);
@@ -174,9 +191,11 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const via = `${req.method} ${prefix}${route.path}`;
       const principal = authenticate(req, route, params, via);
       const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req, deps.maxBodyBytes ?? 1024 * 1024);
-      const tenant = headerValue(req, 'cray-tenant-name');
+      const tenant = tenantOf(req, principal, via);
+      // Every route but the public ones: an unknown tenant is BOS's 400 "Invalid tenant".
+      const nodes = tenant && route.perm !== 'public' ? await tenantNodes(deps.store, tenant, deps.externalTenants) : undefined;
       const actor: Actor = { user: `${principal.name}${tenant ? ` tenant=${tenant}` : ''}`, via: `${via}${ua ? ` (${ua.slice(0, 120)})` : ''}` };
-      const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, imageDirs, ...(tenant ? { tenant } : {}) };
+      const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, imageDirs, ...(tenant ? { tenant } : {}), ...(nodes ? { tenantNodes: nodes } : {}) };
       // bosd's connection gives up on a held lock at once; the request waits for it here, without blocking.
       const result = await deps.store.retryBusy(() => route.handler({ params, query: url.searchParams, body, ctx, deps, principal }));
       if (result.changed) deps.onChange();
@@ -184,7 +203,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       sendJson(res, result.status, result.body);
     } catch (e) {
       const p = toProblem(e, instance);
-      if (isBosError(e) && (e.code === 'BOS_UNAUTHORIZED' || e.code === 'BOS_FORBIDDEN')) {
+      if (isBosError(e) && (e.code === 'BOS_UNAUTHORIZED' || e.code === 'BOS_FORBIDDEN' || e.code === 'BOS_TENANT_FORBIDDEN')) {
         if (e.code === 'BOS_UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="bosd"');
         recordDenied(req, instance, p.status as 401 | 403, e);
       }

@@ -18,6 +18,8 @@ export interface GlobalOptions {
   headers: boolean;
   /** bosd's API when bosctl works remotely (--server, BOSCTL_SERVER or server: in the config file). */
   server?: string;
+  /** The tenant every call acts as (--tenant, else BOSCTL_TENANT); undefined: none. */
+  tenant?: string;
 }
 
 /** How bosctl reaches bosd in remote mode. */
@@ -82,6 +84,17 @@ function resolveTarget(o: Record<string, unknown>, env: NodeJS.ProcessEnv, confi
   };
 }
 
+/**
+ * --tenant, else BOSCTL_TENANT: sent as Cray-Tenant-Name to bosd, applied by the services
+ * locally. An empty --tenant is an error; an empty BOSCTL_TENANT means none.
+ */
+export function tenantOf(cmd: Command, env: NodeJS.ProcessEnv = activeEnv): string | undefined {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  const fromFlag = flag(o, 'tenant', '--tenant', 'a tenant name (bosctl tenant list), or leave --tenant out');
+  if (fromFlag !== undefined) return fromFlag.trim();
+  return nonEmpty(env.BOSCTL_TENANT)?.trim();
+}
+
 /** Where the command's backend is: the remote settings, or undefined for the local database. */
 export function remoteSettingsOf(cmd: Command, env: NodeJS.ProcessEnv = activeEnv): RemoteSettings | undefined {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
@@ -138,6 +151,7 @@ export function globalsOf(cmd: Command): GlobalOptions {
     color: o.color as boolean | undefined,
     headers: o.headers !== false,
     ...(remote ? { server: remote.server } : {}),
+    ...(tenantOf(cmd, env) !== undefined ? { tenant: tenantOf(cmd, env) } : {}),
   };
 }
 
@@ -173,7 +187,7 @@ export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'sessiontemplate list', 'sessiontemplate describe', 'sessiontemplate validate',
   'session list', 'session describe', 'session status', 'session history',
   'component list', 'component describe', 'component history',
-  'inventory list', 'inventory describe', 'options list', 'token list', 'image inspect', '__complete',
+  'inventory list', 'inventory describe', 'options list', 'token list', 'tenant list', 'tenant describe', 'image inspect', '__complete',
 ]);
 
 /** Whether `cmd` only reads (its path without the program's name, e.g. "session list"). */
@@ -202,10 +216,10 @@ export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDep
           if (remote.tokenFile !== undefined) (await import('./files.js')).assertOwnerOnly(remote.tokenFile, 'token file');
           const [{ RemoteBackend }, { withCallSpinners }] = await Promise.all([import('../client/remote-backend.js'), import('./progress.js')]);
           const where = `bosd (${remote.server.replace(/\/\/[^@/]*@/, '//')})`;
-          backend = withCallSpinners(new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)) }), io, where);
+          backend = withCallSpinners(new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)), ...(g.tenant !== undefined ? { tenant: g.tenant } : {}) }), io, where);
         } else {
           const { LocalBackend } = await import('../services/local-backend.js');
-          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env), undefined, { readonly: isReadOnlyCommand(cmd) });
+          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env), undefined, { readonly: isReadOnlyCommand(cmd), ...(g.tenant !== undefined ? { tenant: g.tenant } : {}) });
         }
       }
       return backend;

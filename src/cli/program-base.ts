@@ -12,6 +12,7 @@ export function baseProgram(_deps: CliDeps): Command {
     .addOption(new Option('--server <url>', 'work through bosd\'s API instead of a database file: http(s)://HOST:PORT or unix:///run/bosd/bosd.sock (default: $BOSCTL_SERVER, or server: in $XDG_CONFIG_HOME/bosctl/config.yaml)'))
     .addOption(new Option('--token-file <file>', 'file holding the API token for --server (default: $BOSCTL_TOKEN_FILE, or token_file: in the config file; $BOSCTL_TOKEN may hold the token itself)'))
     .addOption(new Option('--ca-bundle <file>', 'CA certificates (PEM) to verify an https --server (default: $BOSCTL_CA_BUNDLE, or ca_bundle: in the config file)'))
+    .addOption(new Option('--tenant <name>', 'act as this tenant: only its nodes, templates and sessions (sent as Cray-Tenant-Name; default: $BOSCTL_TENANT)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS as unknown as string[]).default('table'))
     .option('--no-headers', 'print tables without their header row')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
@@ -34,7 +35,8 @@ Examples:
 
 Exit codes: 0 success, 1 the operation failed, 2 bad input, 3 not found, 4 conflict.
 Environment: BOSCTL_DB (database path), BOSCTL_SERVER, BOSCTL_TOKEN_FILE, BOSCTL_TOKEN,
-BOSCTL_CA_BUNDLE (remote mode), BOSCTL_OUTPUT (default of -o), NO_COLOR, FORCE_COLOR.
+BOSCTL_CA_BUNDLE (remote mode), BOSCTL_TENANT (default of --tenant), BOSCTL_OUTPUT (default of -o),
+NO_COLOR, FORCE_COLOR.
 Configuration file: $XDG_CONFIG_HOME/bosctl/config.yaml (~/.config/bosctl/config.yaml) with
 server:, token_file:, ca_bundle: and output: (the default of -o).`);
   return program;

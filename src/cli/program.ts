@@ -10,9 +10,11 @@ import { register as registerTemplate } from './commands/sessiontemplate.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerSim } from './commands/sim.js';
 import { register as registerToken } from './commands/token.js';
+import { register as registerTenant } from './commands/tenant.js';
 import { register as registerImage } from './commands/image.js';
 import { register as registerRollback } from './commands/rollback.js';
 import { register as registerSlurm } from './commands/slurm.js';
+import { register as registerHostlist } from './commands/hostlist.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerCompletion } from './commands/completion.js';
 
@@ -30,8 +32,10 @@ export function buildProgram(deps: CliDeps): Command {
   registerInventory(program, deps);
   registerOptions(program, deps);
   registerToken(program, deps);
+  registerTenant(program, deps);
   registerImage(program, deps);
   registerSlurm(program, deps);
+  registerHostlist(program, deps);
   program.commandsGroup('Set-up and help:');
   registerDoctor(program, deps);
   registerCompletion(program, deps);

@@ -22,6 +22,7 @@ import type { RollbackRequest, RollbackResult } from '../services/rollout.js';
 import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from '../services/sessions.js';
 import type { TemplateBody } from '../services/templates.js';
 import type { TokenInfo } from '../services/tokens.js';
+import type { TenantInfo, TenantRequest } from '../services/tenants.js';
 import type { EventRecord } from '../store/events.js';
 import { parseServerUrl, type Endpoint } from './endpoint.js';
 import { DEFAULT_TRANSPORT, exchange, type RetryClass, type TransportOptions } from './http.js';
@@ -38,6 +39,8 @@ export interface RemoteBackendOptions {
   caBundle?: string;
   /** Sent as User-Agent: bosctl/VERSION (user@host). bosd records the token; this says who held it. */
   userAgent?: string;
+  /** Sent as Cray-Tenant-Name on every call (bosctl --tenant, BOSCTL_TENANT). */
+  tenant?: string;
   /** Time-outs and retries (tests shorten them). */
   transport?: Partial<TransportOptions>;
 }
@@ -54,6 +57,7 @@ const missing = {
   component: (n: string) => bosError('BOS_COMPONENT_NOT_FOUND', `component "${n}" does not exist`),
   node: (n: string) => bosError('BOS_NODE_NOT_FOUND', `node "${n}" is not in the inventory`),
   token: (n: string) => bosError('BOS_TOKEN_NOT_FOUND', `token "${n}" does not exist`),
+  tenant: (n: string) => bosError('BOS_TENANT_NOT_FOUND', `tenant "${n}" does not exist`),
 };
 
 /**
@@ -151,6 +155,7 @@ export class RemoteBackend implements Backend {
   private async send<T>(method: string, path: string, o: CallOptions): Promise<Answer<T>> {
     const headers: OutgoingHttpHeaders = { Accept: 'application/json' };
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
+    if (this.opts.tenant !== undefined) headers['Cray-Tenant-Name'] = this.opts.tenant;
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     let body: Buffer | undefined;
@@ -260,19 +265,20 @@ export class RemoteBackend implements Backend {
     if (req.name !== undefined) checkName('session', req.name);
     // No template has a name the schema refuses: locally that is "does not exist".
     if (!NAME_PATTERN.test(req.template_name)) throw missing.template(req.template_name);
-    const { force, dry_run: dryRun, max_failures: maxFailures, ...rest } = req;
+    const { force, dry_run: dryRun, max_failures: maxFailures, strict, ...rest } = req;
     const bos = { ...rest, operation };
-    const query = { force: String(force === true), ...(dryRun ? { dry_run: 'true' } : {}), max_failures: maxFailures };
+    // strict: bosctl's checks, as the local backend makes them (bosd keeps BOS's rules without it).
+    const query = { force: String(force === true), ...(dryRun ? { dry_run: 'true' } : {}), max_failures: maxFailures, strict: String(strict !== false) };
     const ctx: CallContext = { notFound: 'BOS_TEMPLATE_NOT_FOUND', conflict: 'BOS_SESSION_EXISTS' };
     if (dryRun) {
       const r = await this.call<{ session: Session; plan: SessionCreated['plan']; warnings: string[]; current: string[] }>('POST', '/sessions', { body: bos, query, ctx });
       const d = r.data;
       return { session: d.session, nodes: nodesOf(d.session), warnings: d.warnings ?? [], current: d.current ?? [], plan: d.plan ?? [], dry_run: true };
     }
-    const r = await this.call<Session & { current?: string[]; plan?: SessionCreated['plan'] }>('POST', '/sessions', { body: bos, query, ctx });
-    const { current, plan, ...session } = r.data;
+    const r = await this.call<Session & { current?: string[]; plan?: SessionCreated['plan']; nodes?: string[] }>('POST', '/sessions', { body: bos, query, ctx });
+    const { current, plan, nodes, ...session } = r.data;
     return {
-      session: session as Session, nodes: nodesOf(session as Session), warnings: parseWarnings(r.headers['bosctl-warnings']),
+      session: session as Session, nodes: nodes ?? nodesOf(session as Session), warnings: parseWarnings(r.headers['bosctl-warnings']),
       // bosd's 201 is BOS's session: which nodes were already current is not in it (yet).
       current: current ?? parseList(r.headers['bosctl-current']), plan: plan ?? [], dry_run: false,
     };
@@ -414,7 +420,7 @@ export class RemoteBackend implements Backend {
   // ------------------------------------------------------------------------------------
   // Tokens and options
 
-  async createToken(req: { role: string; node?: string; expires?: string; description?: string }): Promise<{ token: TokenInfo; secret: string }> {
+  async createToken(req: { role: string; node?: string; tenant?: string; expires?: string; description?: string }): Promise<{ token: TokenInfo; secret: string }> {
     return (await this.call<{ token: TokenInfo; secret: string }>('POST', '/tokens', { body: req })).data;
   }
 
@@ -424,6 +430,27 @@ export class RemoteBackend implements Backend {
 
   async revokeToken(id: string): Promise<TokenInfo> {
     return (await this.call<TokenInfo>('DELETE', `/tokens/${seg(id, missing.token)}`, { ctx: { notFound: 'BOS_TOKEN_NOT_FOUND' } })).data;
+  }
+
+  async createTenant(req: TenantRequest): Promise<TenantInfo> {
+    return (await this.call<TenantInfo>('POST', '/tenants', { body: req, ctx: { conflict: 'BOS_TENANT_EXISTS' } })).data;
+  }
+
+  async listTenants(): Promise<TenantInfo[]> {
+    return this.get('/tenants');
+  }
+
+  async getTenant(name: string): Promise<TenantInfo> {
+    return (await this.call<TenantInfo>('GET', `/tenants/${seg(name, missing.tenant)}`, { ctx: { notFound: 'BOS_TENANT_NOT_FOUND' } })).data;
+  }
+
+  async updateTenant(req: TenantRequest): Promise<TenantInfo> {
+    const { name, ...patch } = req;
+    return (await this.call<TenantInfo>('PATCH', `/tenants/${seg(name, missing.tenant)}`, { body: patch, ctx: { notFound: 'BOS_TENANT_NOT_FOUND' } })).data;
+  }
+
+  async deleteTenant(name: string, force = false): Promise<TenantInfo> {
+    return (await this.call<TenantInfo>('DELETE', `/tenants/${seg(name, missing.tenant)}`, { query: { force: force ? 'true' : undefined }, ctx: { notFound: 'BOS_TENANT_NOT_FOUND' } })).data;
   }
 
   async getOptions(): Promise<Options> {

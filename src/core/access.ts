@@ -25,6 +25,8 @@ export interface Principal {
   node: string | null;
   /** Token id or "unix-socket": who, for the events table. */
   name: string;
+  /** A tenant-bound token: the only tenant it ever acts as (bosctl's extension to BOS). */
+  tenant?: string;
 }
 
 export function allowed(p: Principal, perm: Permission, componentId?: string): boolean {

@@ -6,6 +6,30 @@ export function zeroEventStats(): Component['event_stats'] {
   return { power_on_attempts: 0, power_off_graceful_attempts: 0, power_off_forceful_attempts: 0 };
 }
 
+/** BOS's empty states (common/values.py): every field present, so `boot_artifacts.kernel` always reads. */
+export function emptyBootArtifacts(): BootArtifacts {
+  return { kernel: '', kernel_parameters: '', initrd: '' };
+}
+
+/** BOS's EMPTY_ACTUAL_STATE, stamped: what a reboot or a power-off leaves of what a node reported. */
+export function emptyActualState(now: string): Component['actual_state'] {
+  return { boot_artifacts: emptyBootArtifacts(), bss_token: '', last_updated: now };
+}
+
+/**
+ * A node first seen in the inventory, as BOS's discovery operator writes it (operators/discovery.py):
+ * empty actual and desired states, disabled, no error, no session, last action newly_discovered.
+ */
+export function discoveredComponent(id: string, now: string): Component {
+  return {
+    ...newComponent(id),
+    actual_state: emptyActualState(now),
+    desired_state: { boot_artifacts: emptyBootArtifacts(), configuration: '', bss_token: '', last_updated: now },
+    staged_state: { last_updated: now },
+    last_action: { action: 'newly_discovered', failed: false, last_updated: now },
+  };
+}
+
 export function newComponent(id: string): Component {
   return {
     id,
@@ -33,7 +57,7 @@ export function actualStateExpired(c: Pick<Component, 'actual_state'>, ttlSecond
 export function expireActualState(c: Component, now: string): Component {
   return {
     ...c,
-    actual_state: { boot_artifacts: { kernel: '', kernel_parameters: '', initrd: '' }, bss_token: '', last_updated: now },
+    actual_state: emptyActualState(now),
     ...(c.enabled ? {} : { last_action: { action: 'actual_state_cleanup', failed: false, last_updated: now } }),
   };
 }
@@ -95,7 +119,7 @@ export function makeDesired(
     desired_state: { boot_artifacts: { ...target.boot_artifacts }, configuration: target.configuration, last_updated: now },
     // A reboot forgets what the node runs, so it is rebooted even into the same artifacts
     // (BOS's rule) — unless the caller skips nodes that are already current.
-    actual_state: operation === 'reboot' && !keepActual ? { last_updated: now } : c.actual_state,
+    actual_state: operation === 'reboot' && !keepActual ? emptyActualState(now) : c.actual_state,
     last_action: { action, failed: false, last_updated: now },
     event_stats: zeroEventStats(),
     status: { phase: '', status: 'on_hold', status_override: 'on_hold' },

@@ -75,6 +75,11 @@ export const ERRORS = {
   BOS_DB_FULL: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'the disk holding the database is full: free space on it (df -h on its directory), then try again; nothing was written' },
   BOS_DB_MISSING: { exit: EXIT.NOT_FOUND, http: 404, title: TITLE_NOT_FOUND, hint: 'start bosd or run a write command (e.g. "bosctl inventory import") to create it, or pass --db PATH (or BOSCTL_DB) naming the database' },
   BOS_FILE_INSECURE: badInput('the file holds a secret: make it readable by its owner only (chmod 600 FILE)'),
+  BOS_TENANT_INVALID: { exit: EXIT.BAD_INPUT, http: 400, title: 'Invalid tenant', hint: 'name a tenant listed by "bosctl tenant list" (or known to TAPMS), or leave out --tenant / Cray-Tenant-Name' },
+  BOS_TENANT_NOT_FOUND: { exit: EXIT.NOT_FOUND, http: 404, title: TITLE_NOT_FOUND, hint: 'list tenants with "bosctl tenant list"' },
+  BOS_TENANT_EXISTS: { exit: EXIT.CONFLICT, http: 409, title: TITLE_EXISTS, hint: 'choose another name, or change its nodes with "bosctl tenant update NAME --nodes LIMIT"' },
+  BOS_TENANT_FORBIDDEN: { exit: EXIT.FAILED, http: 403, title: 'Forbidden', hint: 'this token is bound to one tenant: leave out --tenant (Cray-Tenant-Name) or send that tenant\'s name; tenants are managed without a tenant' },
+  BOS_TAPMS_UNAVAILABLE: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'check tapms_url in bosd.yaml and that TAPMS answers GET /v1alpha3/tenants/NAME' },
   BOS_INTERNAL: { exit: EXIT.FAILED, http: 500, title: TITLE_INTERNAL, hint: 'this is a bug in bosctl; please report it with the command that caused it' },
 } as const satisfies Record<string, ErrorKind>;
 

@@ -35,7 +35,7 @@ export function parseLimit(limit: string): LimitTerm[] {
  * answer, because union, intersection and difference all distribute over that intersection.
  * Every unknown name is reported at once.
  */
-export function evaluateLimit(limit: string, index: LimitIndex): Set<string> {
+export function evaluateLimit(limit: string, index: LimitIndex, opts: { unknownMatchesNothing?: boolean } = {}): Set<string> {
   const terms = parseLimit(limit);
   const unknown: string[] = [];
   const sets = terms.map((t) => {
@@ -43,7 +43,8 @@ export function evaluateLimit(limit: string, index: LimitIndex): Set<string> {
     if (members === undefined) unknown.push(t.name);
     return members ?? [];
   });
-  if (unknown.length > 0) {
+  // BOS (operators/session_setup.py _apply_limit) takes an unknown name as a node that matches nothing.
+  if (unknown.length > 0 && !opts.unknownMatchesNothing) {
     const list = unknown.map((u) => `"${u}"`).join(', ');
     throw bosError('BOS_LIMIT_UNKNOWN_NAME', `limit names ${unknown.length === 1 ? 'an unknown node, group or role' : 'unknown nodes, groups or roles'}: ${list}`);
   }

@@ -94,9 +94,11 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
       event_stats: stats ? { ...c.event_stats, ...stats } : c.event_stats,
     },
   });
+  // BOS disables a failed node (operators/status.py), so that its session completes; the
+  // failed override and the error stay to be seen until a session or apply-staged takes it up.
   const fail = (reason: string): Decision => ({
     step: { kind: 'fail', reason },
-    component: { ...c, error: reason, status: { ...c.status, status_override: 'failed' } },
+    component: { ...c, enabled: false, error: reason, status: { ...c.status, status_override: 'failed' } },
   });
   const hold = (until: number): Decision => ({
     step: { kind: 'wait', until },
@@ -188,11 +190,11 @@ export function decide(c: Component, facts: Facts, o: ReconcileOptions, now: num
       if (stats.power_on_attempts >= limit) {
         return fail(`${why} within ${o.max_boot_wait_time} s after power-on, ${stats.power_on_attempts} attempt(s)`);
       }
-      // Power-cycle and try again: the stored attempts count carries over.
-      const cycle = act({ kind: 'power_off', mode: 'forceful' }, 'powering_off', 'powering_off_forcefully', {
-        power_off_forceful_attempts: stats.power_off_forceful_attempts + 1,
-      });
-      return { ...cycle, component: { ...cycle.component, error: why } };
+      // Power-cycle and try again, as BOS recovers such a node: the graceful path like any
+      // power-off (forced only after the wait), so a lost boot report never costs a hard power-off.
+      // The stored attempts count carries over.
+      const off = powerOff();
+      return { ...off, component: { ...off.component, error: why } };
     }
     // Still off: the On may not have taken (or was ignored during a transition).
     const deadline = started + o.max_power_on_wait_time * 1000;

@@ -23,6 +23,12 @@ export interface PlanInput {
   limit: string;
   includeDisabled: boolean;
   options: { reject_nids: boolean; session_limit_required: boolean };
+  /**
+   * bosctl's checks (default true): a limit naming an unknown node, group or role, and a plan
+   * with no node, are refused. false is BOS's reading: unknown names match nothing and a plan
+   * may be empty (the session then ends with BOS's error, operators/session_setup.py).
+   */
+  strict?: boolean;
 }
 
 export interface NodeTarget {
@@ -65,7 +71,8 @@ export function planSession(input: PlanInput, index: PlanIndex): SessionPlan {
     const nids = splitTopLevel(limit).map((s) => s.trim()).filter(looksLikeNid);
     if (nids.length > 0) throw bosError('BOS_NIDS_REJECTED', `the limit names NIDs (${nids.join(', ')}), and the reject_nids option is true`);
   }
-  const limited = limit.trim() === '' ? undefined : evaluateLimit(limit, index);
+  const strict = input.strict !== false;
+  const limited = limit.trim() === '' ? undefined : evaluateLimit(limit, index, { unknownMatchesNothing: !strict });
   const warnings: string[] = [];
   const byNode = new Map<string, NodeTarget>();
 
@@ -110,7 +117,7 @@ export function planSession(input: PlanInput, index: PlanIndex): SessionPlan {
     if (otherArch > 0) warnings.push(`${at}: ${otherArch} node(s) of another arch than ${wantArch} left out`);
   }
 
-  if (byNode.size === 0) {
+  if (byNode.size === 0 && strict) {
     throw bosError('BOS_LIMIT_INVALID', `session would act on no nodes: template "${template.name}"${limit ? ` with limit "${limit}"` : ''} matches no enabled node of the inventory`,
       'check the template\'s node_list, node_groups and node_roles_groups and the limit against "bosctl inventory list"');
   }

@@ -122,6 +122,8 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
   // Summaries of refused requests are written when their minute ends, even if no more come.
   const refusalTimer = setInterval(() => refusals.flush(), 5000);
   refusalTimer.unref();
+  // At a CSM site, tenants not in bosctl's registry come from TAPMS (kept 10 s).
+  const tapms = config.tapmsUrl ? new (await import('../integrations/tapms.js')).TapmsTenants({ url: config.tapmsUrl, clock: opts.clock?.mono }) : undefined;
   const api = createApi({
     store, now: apiNow, version: VERSION, health, imageDirs: config.imageDirs, refusals,
     onChange: () => reconciler.wake(),
@@ -129,6 +131,7 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
     // A missing or bad S3 config is reported per request, and read again on the next one.
     s3: () => (s3 ??= import('../integrations/s3.js').then((m) => m.s3ClientFromEnv(process.env)).catch((e) => { s3 = undefined; throw e; })),
     isTrustedSocket: (req: IncomingMessage) => unixServers.has((req.socket as unknown as { server: Server }).server),
+    ...(tapms ? { externalTenants: (name: string) => tapms.nodes(name) } : {}),
   });
   const options = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
   let url = '';

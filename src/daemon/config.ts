@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { MAX_CONFIG_FILE_BYTES, readBoundedSync } from '../core/bounded-read.js';
 import { isIP } from 'node:net';
-import { bosError } from '../core/errors.js';
+import { bosError, isBosError } from '../core/errors.js';
 import { parseLogLevel, type LogLevel } from './log.js';
 
 /** bosd's settings: the config file (YAML or JSON), then flags over it. */
@@ -30,6 +30,8 @@ export interface BosdConfig {
   imageDirs: string[];
   /** Allow http:// BMC addresses that are not loopback (passwords in clear). */
   allowInsecureBmcHttp: boolean;
+  /** CSM's TAPMS (tenants and their xnames) for tenants not in bosctl's registry; null: none. */
+  tapmsUrl: string | null;
 }
 
 export interface BmcCredentials {
@@ -53,13 +55,13 @@ const FILE_KEYS: Record<string, keyof BosdConfig> = {
   credentials_file: 'credentialsFile', ca_bundle: 'caBundle', insecure_skip_tls_verify: 'insecureSkipTlsVerify',
   log_level: 'logLevel', power_poll_ms: 'powerPollMs', cfs_poll_ms: 'cfsPollMs', retry_backoff_ms: 'retryBackoffMs',
   max_in_flight: 'maxInFlight', request_timeout_ms: 'requestTimeoutMs', stop_timeout_ms: 'stopTimeoutMs',
-  image_dirs: 'imageDirs', allow_insecure_bmc_http: 'allowInsecureBmcHttp',
+  image_dirs: 'imageDirs', allow_insecure_bmc_http: 'allowInsecureBmcHttp', tapms_url: 'tapmsUrl',
 };
 
 export const CONFIG_DEFAULTS: Omit<BosdConfig, 'db' | 'bssUrl'> = {
   listen: '127.0.0.1:8180', insecureHttp: false, socket: null, tlsCert: null, tlsKey: null, cfsUrl: null, credentialsFile: null, caBundle: null,
   insecureSkipTlsVerify: false, logLevel: 'info', powerPollMs: 2000, cfsPollMs: 5000, retryBackoffMs: 2000,
-  maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000, imageDirs: [], allowInsecureBmcHttp: false,
+  maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000, imageDirs: [], allowInsecureBmcHttp: false, tapmsUrl: null,
 };
 
 async function parseFile(path: string, what = 'config file'): Promise<Record<string, unknown>> {
@@ -91,16 +93,17 @@ export async function loadConfig(configPath: string | undefined, flags: Partial<
   }
   // cfs_url: none (or --cfs-url none) runs without CFS: no configuration phase.
   if (typeof merged.cfsUrl === 'string' && merged.cfsUrl.trim().toLowerCase() === 'none') merged.cfsUrl = null;
-  for (const k of ['bssUrl', 'cfsUrl'] as const) {
+  const urlKey = { bssUrl: 'bss_url', cfsUrl: 'cfs_url', tapmsUrl: 'tapms_url' } as const;
+  for (const k of ['bssUrl', 'cfsUrl', 'tapmsUrl'] as const) {
     const v = merged[k];
     if (v === null || v === undefined) continue;
     try {
       const u = new URL(String(v));
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-      if (u.username || u.password) throw bad(`${k === 'bssUrl' ? 'bss_url' : 'cfs_url'} must not carry credentials`);
+      if (u.username || u.password) throw bad(`${urlKey[k]} must not carry credentials`);
     } catch (e) {
-      if ((e as { code?: string }).code) throw e;
-      throw bad(`invalid ${k === 'bssUrl' ? 'bss_url' : 'cfs_url'} "${String(v)}": expected an http(s) URL`);
+      if (isBosError(e)) throw e;
+      throw bad(`invalid ${urlKey[k]} "${String(v)}": expected an http(s) URL${k === 'tapmsUrl' ? ', e.g. http://cray-tapms' : ''}`);
     }
   }
   const level = parseLogLevel(String(merged.logLevel));

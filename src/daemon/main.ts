@@ -21,6 +21,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     .option('--bss-url <url>', 'BSS base URL; /boot/v1 is appended (e.g. https://api-gw-service-nmn.local/apis/bss)')
     .option('--cfs-url <url>', 'CFS base URL; /cfs/v3 is appended (e.g. https://api-gw-service-nmn.local/apis); none: no configuration phase')
     .option('--image-dirs <dirs>', 'directories from which API callers may use file:// image manifests: comma-separated here, a list in bosd.yaml (default: none; s3:// is unaffected)')
+    .option('--tapms-url <url>', 'CSM TAPMS base URL: tenants not in bosctl\'s registry are read from GET /v1alpha3/tenants/NAME (e.g. http://cray-tapms; default: none)')
     .option('--credentials-file <file>', 'Redfish credentials (YAML: default, refs, bmcs); must be readable by its owner only')
     .option('--ca-bundle <file>', 'PEM bundle to verify BMC, BSS and CFS certificates')
     .option('--insecure-skip-tls-verify', 'do not verify TLS certificates (logged at start)')
@@ -67,6 +68,7 @@ ${exitStatusHelp()}`)
       caBundle: o.caBundle as string | undefined, insecureSkipTlsVerify: o.insecureSkipTlsVerify as boolean | undefined,
       // A comma-separated string here; loadConfig splits it as it would image_dirs: a,b.
       imageDirs: o.imageDirs as unknown as string[] | undefined, allowInsecureBmcHttp: o.allowInsecureBmcHttp as boolean | undefined,
+      tapmsUrl: o.tapmsUrl as string | undefined,
       logLevel: o.logLevel as BosdConfig['logLevel'] | undefined, powerPollMs: num(o.powerPollMs), cfsPollMs: num(o.cfsPollMs),
       retryBackoffMs: num(o.retryBackoffMs), maxInFlight: num(o.maxInFlight), requestTimeoutMs: num(o.requestTimeoutMs), stopTimeoutMs: num(o.stopTimeoutMs),
     }, defaultDbPath());

@@ -1,11 +1,12 @@
 import { decide, isActive, sameArtifacts, type Decision, type Facts, type PowerState, type ReconcileOptions } from '../core/reconcile.js';
-import { sessionIsDone, withStatus } from '../core/component.js';
+import { sessionIsDone, withStatus, zeroEventStats } from '../core/component.js';
 import type { Options } from '../core/options.js';
-import type { Actor, BootArtifacts, Component } from '../core/types.js';
+import type { Actor, BootArtifacts, Component, Session } from '../core/types.js';
 import { bmcOf, chassisOf } from '../core/xname.js';
 import { admitPowerOp, budgetExhausted, heldReason, type PowerCaps } from '../core/rollout-safety.js';
 import type { Store } from '../store/store.js';
 import { cleanupCompletedSessions, expireActualStates } from '../services/housekeeping.js';
+import { NO_NODES_ERROR, saveSessionStatus } from '../services/sessions.js';
 import { Coalescer, Semaphore } from './coalesce.js';
 import { DueQueue } from './due-queue.js';
 import type { BootParamsDriver, CfsState, ConfigDriver, PowerDriver, PowerTarget } from './drivers.js';
@@ -651,7 +652,8 @@ export class Reconciler {
       let final = next ?? v.component;
       if (it.stable) {
         this.store.components.setLastStable(it.id, final.desired_state);
-        final = { ...final, enabled: false, error: '', status: { ...final.status, phase: '', status_override: '' } };
+        // BOS's status operator on success: disabled, and the event's attempt counters reset (operators/status.py).
+        final = { ...final, enabled: false, error: '', event_stats: zeroEventStats(), status: { ...final.status, phase: '', status_override: '' } };
       }
       const rev = next !== undefined || it.stable ? this.store.components.put(final) : undefined;
       if (it.event) this.store.events.record(nowIso, 'component', it.id, it.event.action, { ...it.event.detail, session: final.session }, ACTOR);
@@ -721,28 +723,44 @@ export class Reconciler {
     if (expired.length + deleted.length > 0) this.log.log('info', 'cleaned up', { actual_states_expired: expired.length, sessions_deleted: deleted.length });
   }
 
-  /** pending → running once bosd sees a session; running → complete when no node works for it. */
+  /**
+   * BOS's session setup and completion operators: pending → running once bosd sees a session
+   * (complete at once, with BOS's error, when it got no node); running → complete when none of
+   * its nodes is enabled for it or has its stage (operators/session_completion.py), its extended
+   * status saved then.
+   */
   private sweepSessions(only?: string): void {
     const nowIso = new Date(this.now()).toISOString();
     this.store.write(() => {
       const one = only === undefined ? undefined : this.store.sessions.statusOf(only);
-      const sessions = only === undefined ? this.store.sessions.unfinished() : one ? [{ name: only, status: one }] : [];
-      for (const { name, status } of sessions) {
+      const sessions: Array<{ name: string; tenant?: string; status: Session['status'] }> = only === undefined ? this.store.sessions.unfinished() : one ? [{ name: only, status: one }] : [];
+      for (const { name, tenant, status } of sessions) {
         if (status.status === 'complete') continue;
-        const members = [
+        const empty = status.status === 'pending' && this.store.sessions.get(name, tenant)?.components === '';
+        const members = empty ? [] : [
           ...this.store.components.list({ session: name, enabled: true, limit: 1 }),
           ...this.store.components.list({ stagedSession: name, limit: 1 }),
         ];
         if (sessionIsDone(name, members)) {
-          this.store.sessions.setStatus(name, { ...status, status: 'complete', end_time: nowIso });
-          this.store.events.record(nowIso, 'session', name, 'complete', {}, ACTOR);
-          this.log.log('info', 'session complete', { session: name });
+          this.store.sessions.setStatus(name, { ...status, status: 'complete', end_time: nowIso, ...(empty ? { error: NO_NODES_ERROR } : {}) }, tenant);
+          this.store.events.record(nowIso, 'session', name, 'complete', empty ? { error: NO_NODES_ERROR } : {}, ACTOR);
+          this.saveStatus(name, tenant);
+          this.log.log('info', 'session complete', { session: name, ...(empty ? { error: NO_NODES_ERROR } : {}) });
         } else if (status.status === 'pending') {
-          this.store.sessions.setStatus(name, { ...status, status: 'running' });
+          this.store.sessions.setStatus(name, { ...status, status: 'running' }, tenant);
           this.store.events.record(nowIso, 'session', name, 'running', {}, ACTOR);
         }
       }
     });
+  }
+
+  /** A complete session's extended status, saved as BOS's completion operator saves it; a failure here only logs. */
+  private saveStatus(name: string, tenant: string | undefined): void {
+    try {
+      saveSessionStatus({ store: this.store, actor: ACTOR, now: () => new Date(this.now()), ...(tenant ? { tenant } : {}) }, name);
+    } catch (e) {
+      this.log.log('warn', 'could not save the status of a complete session', { session: name, error: (e as Error).message });
+    }
   }
 }
 

@@ -43,6 +43,9 @@ export async function checkDaemon(target: DaemonTarget, timeoutMs: number): Prom
   try {
     const res = await exchange(ep, 'GET', '/v2/version', { headers: { Accept: 'application/json' }, retry: 'safe', transport });
     version = versionOf(res.status, res.body);
+    // The body is the BOS API version bosd implements; bosd's own is in this header.
+    const own = res.headers['bosd-version'];
+    if (typeof own === 'string' && own !== '') version = own;
   } catch (e) {
     return { check: CHECK, status: 'fail', detail: `${messageOf(e)} (from ${target.source})`, fix: unreachableFix(ep, e) };
   }

@@ -2,7 +2,8 @@ import { applyStagedRule } from '../core/component.js';
 import { resolveNodeArgs, requireSomeNodes } from '../core/node-names.js';
 import type { ApplyStagedResult, Session } from '../core/types.js';
 import { groupChanges, nodeChange, type ChangeGroup, type NodeChange } from '../core/plan-diff.js';
-import { isoNow, type ServiceContext } from './context.js';
+import { isoNow, tenantScope, type ServiceContext } from './context.js';
+import { ownsNode } from '../core/tenant.js';
 
 export interface ApplyStagedReport extends ApplyStagedResult {
   /** Why each failed or ignored entry is so (and which succeeded ones are already current). */
@@ -25,6 +26,7 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
   const now = isoNow(ctx);
   const report: ApplyStagedReport = { succeeded: [], failed: [], ignored: [], reasons: {} };
   const changes: NodeChange[] = [];
+  const scope = tenantScope(ctx);
   const run = () => {
     const options = ctx.store.options.get();
     const skipCurrent = o.skipCurrent ?? options.skip_current_nodes;
@@ -37,6 +39,12 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
       return sessions.get(name);
     };
     for (const x of xnames) {
+      // Another tenant's node is ignored (BOS: _apply_tenant_limit).
+      if (!ownsNode(scope, x)) {
+        report.ignored.push(x);
+        report.reasons[x] = `not a node of tenant ${scope!.name}`;
+        continue;
+      }
       const c = ctx.store.components.get(x);
       const staged = c?.staged_state.session;
       const outcome = applyStagedRule(c, staged ? sessionOf(staged) : undefined, { clear_stage: options.clear_stage, skipCurrent }, now);
@@ -53,6 +61,9 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
         ctx.store.events.record(now, 'component', x, outcome.verdict === 'succeeded' ? 'apply_staged' : 'apply_staged_failed', {
           session: staged, ...(outcome.reason ? { reason: outcome.reason } : {}),
         }, ctx.actor);
+      } else if (outcome.verdict === 'ignored' && c) {
+        // Nothing changes, but who asked and why it was not applied belongs in its history.
+        ctx.store.events.record(now, 'component', x, 'apply_staged_ignored', { reason: outcome.reason }, ctx.actor);
       }
     }
   };

@@ -8,6 +8,7 @@ import type { InventoryPatch } from '../core/inventory.js';
 import type { SessionCreateRequest, SessionCreated, SessionStatusReport } from './sessions.js';
 import type { TemplateBody } from './templates.js';
 import type { TokenInfo } from './tokens.js';
+import type { TenantInfo, TenantRequest } from './tenants.js';
 import type { RollbackRequest, RollbackResult } from './rollout.js';
 
 /**
@@ -43,9 +44,15 @@ export interface Backend {
 
   applyStaged(nodeArgs: string[], options?: ApplyStagedOptions): Promise<ApplyStagedReport>;
 
-  createToken(req: { role: string; node?: string; expires?: string; description?: string }): Promise<{ token: TokenInfo; secret: string }>;
+  createToken(req: { role: string; node?: string; tenant?: string; expires?: string; description?: string }): Promise<{ token: TokenInfo; secret: string }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(id: string): Promise<TokenInfo>;
+
+  createTenant(req: TenantRequest): Promise<TenantInfo>;
+  listTenants(): Promise<TenantInfo[]>;
+  getTenant(name: string): Promise<TenantInfo>;
+  updateTenant(req: TenantRequest): Promise<TenantInfo>;
+  deleteTenant(name: string, force?: boolean): Promise<TenantInfo>;
 
   getOptions(): Promise<Options>;
   updateOptions(patch: Record<string, unknown>): Promise<Options>;

@@ -3,7 +3,8 @@ import { resolveNodeName } from '../core/node-names.js';
 import type { Component, ComponentStatusName, Phase } from '../core/types.js';
 import { PHASES, STATUSES } from '../core/types.js';
 import type { EventRecord } from '../store/events.js';
-import { isoNow, type ServiceContext } from './context.js';
+import { isoNow, tenantScope, type ServiceContext } from './context.js';
+import { ownsNode, tenantIds } from '../core/tenant.js';
 
 export interface ComponentFilter {
   ids?: string[];
@@ -25,8 +26,10 @@ export function listComponents(ctx: ServiceContext, f: ComponentFilter = {}): Co
       throw bosError('BOS_VALUE_INVALID', `unknown status "${s}": expected one of ${STATUSES.join(', ')}`);
     }
   }
+  // A tenant sees only its nodes (BOS: _get_id_set).
+  const ids = tenantIds(tenantScope(ctx), f.ids);
   const rows = ctx.store.read(() => ctx.store.components.list({
-    ids: f.ids, enabled: f.enabled, session: f.session, stagedSession: f.staged_session, startAfterId: f.start_after_id,
+    ids, enabled: f.enabled, session: f.session, stagedSession: f.staged_session, startAfterId: f.start_after_id,
     // With phase or status filters the page is cut after filtering.
     limit: f.phase === undefined && f.status === undefined ? f.page_size : undefined,
   }));
@@ -39,9 +42,10 @@ export function listComponents(ctx: ServiceContext, f: ComponentFilter = {}): Co
 
 /** A component by xname, nid or hostname. */
 export function getComponent(ctx: ServiceContext, name: string): Component {
+  const scope = tenantScope(ctx);
   const c = ctx.store.read(() => {
     const x = resolveNodeName(name, ctx.store.inventory) ?? name;
-    return ctx.store.components.get(x);
+    return ownsNode(scope, x) ? ctx.store.components.get(x) : undefined;
   });
   if (!c) throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${name}" does not exist`);
   return c;
@@ -58,17 +62,20 @@ export function updateComponent(ctx: ServiceContext, name: string, change: Compo
     throw bosError('BOS_USAGE', 'nothing to update: give --enabled true|false, --clear-staged or --clear-error');
   }
   const now = isoNow(ctx);
+  const scope = tenantScope(ctx);
   return ctx.store.write(() => {
     const x = resolveNodeName(name, ctx.store.inventory) ?? name;
-    const c = ctx.store.components.get(x);
+    const c = ownsNode(scope, x) ? ctx.store.components.get(x) : undefined;
     if (!c) throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${name}" does not exist`);
     const next: Component = { ...c };
     const detail: Record<string, unknown> = {};
     if (change.enabled !== undefined) { next.enabled = change.enabled; detail.enabled = change.enabled; }
+    // As the API's PATCH (BOS): a node enabled goes on hold, so bosd decides it again (a failed one too).
+    if (change.enabled === true) next.status = { ...next.status, status_override: 'on_hold' };
     if (change.clearStaged) { next.staged_state = { last_updated: now }; detail.cleared_staged_session = c.staged_state.session ?? ''; }
     if (change.clearError) {
       next.error = '';
-      if (c.status.status_override === 'failed') next.status = { ...c.status, status_override: '' };
+      if (next.status.status_override === 'failed') next.status = { ...next.status, status_override: '' };
       detail.cleared_error = c.error;
     }
     ctx.store.components.put(next);

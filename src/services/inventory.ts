@@ -1,6 +1,6 @@
 import { bosError } from '../core/errors.js';
 import { applyInventoryPatch, checkInventoryUnique, nodeNames, sameInventoryNode, type InventoryPatch } from '../core/inventory.js';
-import { newComponent } from '../core/component.js';
+import { discoveredComponent } from '../core/component.js';
 import { resolveNodeName } from '../core/node-names.js';
 import type { Component, InventoryNode } from '../core/types.js';
 import { compareXnames } from '../core/xname.js';
@@ -41,7 +41,7 @@ export function importInventory(ctx: ServiceContext, records: InventoryPatch[], 
       (old ? report.updated : report.added).push(n.xname);
       ctx.store.events.record(now, 'inventory', n.xname, old ? 'updated' : 'added', old ? { fields: changedFields(old, n) } : {}, ctx.actor);
       if (!ctx.store.components.get(n.xname)) {
-        ctx.store.components.put(newComponent(n.xname));
+        ctx.store.components.put(discoveredComponent(n.xname, now));
         ctx.store.events.record(now, 'component', n.xname, 'newly_discovered', {}, ctx.actor);
       }
     }

@@ -14,10 +14,12 @@ export class LocalBackend implements Backend {
   private ctxCache: ServiceContext | undefined;
 
   /** opts.readonly: the command only reads (see openDatabase): no file is created or changed. */
-  constructor(private readonly dbPath: string, private readonly actor: Actor, private readonly now: () => Date = () => new Date(), private readonly opts: OpenOptions = {}) {}
+  /** tenant: bosctl --tenant (BOSCTL_TENANT): the services confine every call to it, as bosd does. */
+  constructor(private readonly dbPath: string, private readonly actor: Actor, private readonly now: () => Date = () => new Date(), private readonly opts: OpenOptions & { tenant?: string } = {}) {}
 
   private get ctx(): ServiceContext {
-    this.ctxCache ??= { store: Store.open(this.dbPath, this.opts), actor: this.actor, now: this.now, s3: () => this.s3() };
+    const tenant = this.opts.tenant;
+    this.ctxCache ??= { store: Store.open(this.dbPath, this.opts), actor: this.actor, now: this.now, s3: () => this.s3(), ...(tenant !== undefined ? { tenant } : {}) };
     return this.ctxCache;
   }
 
@@ -52,6 +54,12 @@ export class LocalBackend implements Backend {
   async createToken(...a: Parameters<Backend['createToken']>) { return (await import('./tokens.js')).createToken(this.ctx, ...a); }
   async listTokens() { return (await import('./tokens.js')).listTokens(this.ctx); }
   async revokeToken(id: string) { return (await import('./tokens.js')).revokeToken(this.ctx, id); }
+
+  async createTenant(...a: Parameters<Backend['createTenant']>) { return (await import('./tenants.js')).createTenant(this.ctx, ...a); }
+  async listTenants() { return (await import('./tenants.js')).listTenants(this.ctx); }
+  async getTenant(name: string) { return (await import('./tenants.js')).getTenant(this.ctx, name); }
+  async updateTenant(...a: Parameters<Backend['updateTenant']>) { return (await import('./tenants.js')).updateTenant(this.ctx, ...a); }
+  async deleteTenant(...a: Parameters<Backend['deleteTenant']>) { return (await import('./tenants.js')).deleteTenant(this.ctx, ...a); }
 
   async getOptions() { return (await import('./options.js')).getOptions(this.ctx); }
   async updateOptions(patch: Record<string, unknown>) { return (await import('./options.js')).updateOptions(this.ctx, patch); }

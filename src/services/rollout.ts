@@ -5,23 +5,27 @@ import { evaluateLimit } from '../core/limit.js';
 import { HELD_PREFIX } from '../core/rollout-safety.js';
 import type { Component, Session } from '../core/types.js';
 import type { EventRecord } from '../store/events.js';
-import { isoNow, type ServiceContext } from './context.js';
+import { isoNow, tenantKey, tenantScope, type ServiceContext } from './context.js';
+import { ownsNode, tenantIndex } from '../core/tenant.js';
 import { parseMaxFailures } from './sessions.js';
 
 /** Continues a halted session, optionally with a new failure budget: its held nodes go on. */
 export function resumeSession(ctx: ServiceContext, name: string, maxFailures?: string): { session: Session; released: string[] } {
   const budget = maxFailures === undefined ? undefined : parseMaxFailures(maxFailures);
   const now = isoNow(ctx);
+  // A tenant acts only on its own sessions and nodes.
+  const scope = tenantScope(ctx);
+  const tenant = scope?.name ?? '';
   return ctx.store.write(() => {
-    const s = ctx.store.sessions.get(name);
+    const s = ctx.store.sessions.get(name, tenant);
     if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
-    const control = ctx.store.sessions.control(name);
-    ctx.store.sessions.setControl(name, { max_failures: budget ?? control.max_failures, halted_at: null });
+    const control = ctx.store.sessions.control(name, tenant);
+    ctx.store.sessions.setControl(name, { max_failures: budget ?? control.max_failures, halted_at: null }, tenant);
     const next = { ...s, status: { ...s.status, error: null } };
     ctx.store.sessions.put(next);
     const released: string[] = [];
     for (const c of ctx.store.components.list({ session: name })) {
-      if (!c.error.startsWith(HELD_PREFIX)) continue;
+      if (!c.error.startsWith(HELD_PREFIX) || !ownsNode(scope, c.id)) continue;
       ctx.store.components.put({ ...c, error: '', status: { ...c.status, status_override: '' } });
       ctx.store.events.record(now, 'component', c.id, 'released', { session: name }, ctx.actor);
       released.push(c.id);
@@ -34,17 +38,21 @@ export function resumeSession(ctx: ServiceContext, name: string, maxFailures?: s
 /** Stops a session: forgets what it staged, and disables its nodes that have not started. */
 export function abortSession(ctx: ServiceContext, name: string): { session: Session; unstaged: string[]; stopped: string[] } {
   const now = isoNow(ctx);
+  const scope = tenantScope(ctx);
+  const tenant = scope?.name ?? '';
   return ctx.store.write(() => {
-    const s = ctx.store.sessions.get(name);
+    const s = ctx.store.sessions.get(name, tenant);
     if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
     const unstaged: string[] = [];
     for (const c of ctx.store.components.list({ stagedSession: name })) {
+      if (!ownsNode(scope, c.id)) continue;
       ctx.store.components.put({ ...c, staged_state: { last_updated: now } });
       ctx.store.events.record(now, 'component', c.id, 'unstaged', { session: name, reason: 'session aborted' }, ctx.actor);
       unstaged.push(c.id);
     }
     const stopped: string[] = [];
     for (const c of ctx.store.components.list({ session: name, enabled: true })) {
+      if (!ownsNode(scope, c.id)) continue;
       const notStarted = c.last_action.action === 'apply_staged' || c.last_action.action === 'session_setup' || c.error.startsWith(HELD_PREFIX);
       if (!notStarted) continue;
       ctx.store.components.put({ ...c, enabled: false, error: `session ${name} aborted before this node was started`, status: { ...c.status, status_override: '' } });
@@ -53,7 +61,8 @@ export function abortSession(ctx: ServiceContext, name: string): { session: Sess
     }
     const next: Session = { ...s, status: { ...s.status, error: 'aborted' } };
     ctx.store.sessions.put(next);
-    ctx.store.sessions.setControl(name, { ...ctx.store.sessions.control(name), halted_at: ctx.store.sessions.control(name).halted_at ?? now });
+    const control = ctx.store.sessions.control(name, tenant);
+    ctx.store.sessions.setControl(name, { ...control, halted_at: control.halted_at ?? now }, tenant);
     ctx.store.events.record(now, 'session', name, 'aborted', { unstaged: unstaged.length, stopped: stopped.length }, ctx.actor);
     return { session: next, unstaged, stopped };
   });
@@ -114,14 +123,17 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
   if ((req.session === undefined) === (req.limit === undefined)) throw bosError('BOS_USAGE', 'give either --session S or --limit L');
   const name = req.name ?? `rollback-${randomUUID().slice(0, 8)}`;
   const now = isoNow(ctx);
+  const scope = tenantScope(ctx);
+  const tenant = scope?.name ?? '';
   const run = () => {
-    if (ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
+    if (ctx.store.sessions.get(name, tenant)) throw bosError('BOS_SESSION_EXISTS', `session "${name}" already exists`);
     let ids: string[];
     if (req.session !== undefined) {
-      const s = ctx.store.sessions.get(req.session);
+      const s = ctx.store.sessions.get(req.session, tenant);
       if (!s) throw bosError('BOS_SESSION_NOT_FOUND', `session "${req.session}" does not exist`);
       ids = s.components ? s.components.split(',') : [];
-    } else ids = [...evaluateLimit(req.limit!, ctx.store.inventory.index())].sort();
+    } else ids = [...evaluateLimit(req.limit!, tenantIndex(ctx.store.inventory.index(), scope))].sort();
+    ids = ids.filter((id) => ownsNode(scope, id));
     const nodes: string[] = [];
     const skipped: Record<string, string> = {};
     const unstaged: Record<string, string> = {};
@@ -167,7 +179,7 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
     }
     const session: Session = {
       name, operation: 'reboot', template_name: 'rollback', limit: req.limit ?? `session ${req.session}`, stage: req.stage === true,
-      components: nodes.join(','), include_disabled: true,
+      components: nodes.join(','), include_disabled: true, ...(tenant ? { tenant } : {}),
       status: { status: 'pending', start_time: now, end_time: null, error: null },
     };
     const result = { session, nodes, skipped, unstaged, kept_stage };
@@ -184,7 +196,7 @@ export function rollback(ctx: ServiceContext, req: RollbackRequest): RollbackRes
 /** A session's events and those of its nodes while they worked for it, oldest first. */
 export function sessionHistory(ctx: ServiceContext, name: string, limit = 5000): EventRecord[] {
   return ctx.store.read(() => {
-    if (!ctx.store.sessions.get(name)) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
+    if (!ctx.store.sessions.get(name, tenantKey(ctx))) throw bosError('BOS_SESSION_NOT_FOUND', `session "${name}" does not exist`);
     return ctx.store.events.sessionHistory(name, limit);
   });
 }

@@ -2,7 +2,7 @@ import { bosError } from '../core/errors.js';
 import { assertTemplateValid, checkName, templateProblems } from '../core/template.js';
 import type { SessionTemplate } from '../core/types.js';
 import { assertBody, validateBody } from '../core/validate-body.js';
-import { isoNow, type ServiceContext } from './context.js';
+import { isoNow, tenantKey, type ServiceContext } from './context.js';
 
 /** A template body as a file or request gives it: BOS fields, `name` optional. */
 export type TemplateBody = Omit<SessionTemplate, 'name'> & { name?: string };
@@ -13,12 +13,38 @@ function withName(name: string, body: TemplateBody): SessionTemplate {
     throw bosError('BOS_TEMPLATE_INVALID', `the template body names "${body.name}" but the command names "${name}": make them equal or drop "name" from the body`);
   }
   const { tenant: _ignored, ...rest } = body;
-  return { ...rest, name };
+  return withoutBootSetNames({ ...rest, name });
 }
 
-/** Marks a template with the requesting tenant (recorded, not enforced). */
+/**
+ * A boot set's `name` is writeOnly (BOS's spec): it must equal its key, and it is not stored
+ * nor echoed (BOS: server/controllers/v2/sessiontemplates.py, boot_set/sanitize.py).
+ */
+function withoutBootSetNames(t: SessionTemplate): SessionTemplate {
+  const sets = t.boot_sets as unknown;
+  if (sets === null || typeof sets !== 'object' || Array.isArray(sets)) return t;
+  const out: Record<string, unknown> = {};
+  for (const [key, bs] of Object.entries(sets as Record<string, unknown>)) {
+    if (bs === null || typeof bs !== 'object' || Array.isArray(bs) || !('name' in bs)) { out[key] = bs; continue; }
+    const { name, ...rest } = bs as Record<string, unknown>;
+    if (name !== key) {
+      throw bosError('BOS_TEMPLATE_INVALID', `boot set "${key}": its name field "${String(name)}" differs from its key "${key}": make them equal or drop "name"`);
+    }
+    out[key] = rest;
+  }
+  return { ...t, boot_sets: out as SessionTemplate['boot_sets'] };
+}
+
+/** Marks a template with the requesting tenant: it is stored, found and listed under it. */
 function withTenant(ctx: ServiceContext, t: SessionTemplate): SessionTemplate {
-  return ctx.tenant ? { ...t, tenant: ctx.tenant } : t;
+  const tenant = tenantKey(ctx);
+  return tenant ? { ...t, tenant } : t;
+}
+
+/** BOS's 404 names the tenant it looked in (controllers/utils.py _404_tenanted_resource_not_found). */
+function notFound(ctx: ServiceContext, name: string): Error {
+  const tenant = tenantKey(ctx);
+  return bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${name}"${tenant ? ` of tenant "${tenant}"` : ''} does not exist`);
 }
 
 function check(ctx: ServiceContext, t: SessionTemplate): void {
@@ -33,8 +59,8 @@ export function createTemplate(ctx: ServiceContext, name: string, body: Template
   const now = isoNow(ctx);
   ctx.store.write(() => {
     check(ctx, t);
-    const exists = ctx.store.templates.get(name) !== undefined;
-    if (exists && !replace) throw bosError('BOS_TEMPLATE_EXISTS', `session template "${name}" already exists`);
+    const exists = ctx.store.templates.get(name, t.tenant ?? '') !== undefined;
+    if (exists && !replace) throw bosError('BOS_TEMPLATE_EXISTS', `session template "${name}"${t.tenant ? ` of tenant "${t.tenant}"` : ''} already exists`);
     ctx.store.templates.put(t, now);
     ctx.store.events.record(now, 'template', name, exists ? 'replaced' : 'created', {}, ctx.actor);
   });
@@ -42,13 +68,16 @@ export function createTemplate(ctx: ServiceContext, name: string, body: Template
 }
 
 export function getTemplate(ctx: ServiceContext, name: string): SessionTemplate {
-  const t = ctx.store.read(() => ctx.store.templates.get(name));
-  if (!t) throw bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${name}" does not exist`);
+  const tenant = tenantKey(ctx);
+  const t = ctx.store.read(() => ctx.store.templates.get(name, tenant));
+  if (!t) throw notFound(ctx, name);
   return t;
 }
 
+/** A tenant lists its own templates; with no tenant, every template (as BOS lists them). */
 export function listTemplates(ctx: ServiceContext): SessionTemplate[] {
-  return ctx.store.read(() => ctx.store.templates.list());
+  const tenant = tenantKey(ctx);
+  return ctx.store.read(() => ctx.store.templates.list(tenant || undefined));
 }
 
 /** PATCH: top-level fields of the patch replace the template's. */
@@ -56,9 +85,9 @@ export function updateTemplate(ctx: ServiceContext, name: string, patch: Record<
   assertBody('V2SessionTemplatePatch', patch, `patch of session template "${name}"`);
   const now = isoNow(ctx);
   return ctx.store.write(() => {
-    const old = ctx.store.templates.get(name);
-    if (!old) throw bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${name}" does not exist`);
-    const t = { ...old, ...patch, name } as SessionTemplate;
+    const old = ctx.store.templates.get(name, tenantKey(ctx));
+    if (!old) throw notFound(ctx, name);
+    const t = withoutBootSetNames({ ...old, ...patch, name } as SessionTemplate);
     check(ctx, t);
     ctx.store.templates.put(t, now);
     ctx.store.events.record(now, 'template', name, 'updated', { fields: Object.keys(patch) }, ctx.actor);
@@ -69,7 +98,7 @@ export function updateTemplate(ctx: ServiceContext, name: string, patch: Record<
 export function deleteTemplate(ctx: ServiceContext, name: string): void {
   const now = isoNow(ctx);
   ctx.store.write(() => {
-    if (!ctx.store.templates.delete(name)) throw bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${name}" does not exist`);
+    if (!ctx.store.templates.delete(name, tenantKey(ctx))) throw notFound(ctx, name);
     ctx.store.events.record(now, 'template', name, 'deleted', {}, ctx.actor);
   });
 }

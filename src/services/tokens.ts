@@ -3,12 +3,15 @@ import { bosError } from '../core/errors.js';
 import { ROLES, type Principal, type Role } from '../core/access.js';
 import { durationSeconds } from '../core/options.js';
 import { normalizeNodeXname } from '../core/xname.js';
-import { isoNow, type ServiceContext } from './context.js';
+import { checkTenantName, unknownTenant } from '../core/tenant.js';
+import { isoNow, tenantScope, type ServiceContext } from './context.js';
 
 export interface TokenInfo {
   id: string;
   role: Role;
   node: string | null;
+  /** The one tenant this token acts as, whatever Cray-Tenant-Name it sends; null: none. */
+  tenant: string | null;
   description: string;
   created_at: string;
   created_by: string;
@@ -22,12 +25,21 @@ const hash = (secret: string) => createHash('sha256').update(secret).digest('hex
 const SECRET = /^bos_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 
 /** Creates a token; the secret is returned once and only its hash is stored. */
-export function createToken(ctx: ServiceContext, req: { role: string; node?: string; expires?: string; description?: string }): { token: TokenInfo; secret: string } {
+export function createToken(ctx: ServiceContext, req: { role: string; node?: string; tenant?: string; expires?: string; description?: string }): { token: TokenInfo; secret: string } {
   if (!(ROLES as readonly string[]).includes(req.role)) {
     throw bosError('BOS_VALUE_INVALID', `unknown role "${req.role}": expected admin, wlm or node`);
   }
   if (req.node !== undefined && req.role !== 'node') throw bosError('BOS_VALUE_INVALID', '--node goes with --role node only');
   const node = req.node === undefined ? null : normalizeNodeXname(req.node);
+  // A tenant-bound caller may only mint tokens of its own tenant: never a wider one.
+  if (ctx.tenant !== undefined && req.tenant !== undefined && req.tenant !== ctx.tenant) {
+    throw bosError('BOS_TENANT_FORBIDDEN', `acting as tenant "${ctx.tenant}", a token of tenant "${req.tenant}" may not be created`);
+  }
+  const tenant = req.tenant ?? ctx.tenant ?? null;
+  if (tenant !== null) checkTenantName(tenant);
+  // Bound to a tenant that exists (bosctl's registry; bosd has already checked TAPMS's).
+  if (ctx.tenant !== undefined) tenantScope(ctx);
+  else if (tenant !== null && !ctx.store.read(() => ctx.store.tenants.get(tenant))) throw unknownTenant(tenant);
   let expiresAt: string | null = null;
   if (req.expires !== undefined) {
     if (!/^[1-9][0-9]{0,5}[mhdw]$/i.test(req.expires) || durationSeconds(req.expires) > 10 * 366 * 86400) {
@@ -38,17 +50,19 @@ export function createToken(ctx: ServiceContext, req: { role: string; node?: str
   const id = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8).padEnd(8, '0');
   const secret = `bos_${id}_${randomBytes(32).toString('base64url')}`;
   const now = isoNow(ctx);
-  const token: TokenInfo = { id, role: req.role as Role, node, description: req.description ?? '', created_at: now, created_by: ctx.actor.user, expires_at: expiresAt, revoked_at: null };
+  const token: TokenInfo = { id, role: req.role as Role, node, tenant, description: req.description ?? '', created_at: now, created_by: ctx.actor.user, expires_at: expiresAt, revoked_at: null };
   ctx.store.write(() => {
-    ctx.store.db.prepare(`INSERT INTO tokens (id, role, node, hash, description, created_at, created_by, expires_at)
-      VALUES (@id, @role, @node, @hash, @description, @created_at, @created_by, @expires_at)`).run({ ...token, hash: hash(secret) });
-    ctx.store.events.record(now, 'token', id, 'created', { role: token.role, node, expires_at: expiresAt }, ctx.actor);
+    ctx.store.db.prepare(`INSERT INTO tokens (id, role, node, tenant, hash, description, created_at, created_by, expires_at)
+      VALUES (@id, @role, @node, @tenant, @hash, @description, @created_at, @created_by, @expires_at)`).run({ ...token, hash: hash(secret) });
+    ctx.store.events.record(now, 'token', id, 'created', { role: token.role, node, ...(tenant ? { tenant } : {}), expires_at: expiresAt }, ctx.actor);
   });
   return { token, secret };
 }
 
+/** Every token; acting as a tenant, only that tenant's tokens. */
 export function listTokens(ctx: ServiceContext): TokenInfo[] {
   return ctx.store.read(() => ctx.store.db.prepare<[], Row>('SELECT * FROM tokens ORDER BY created_at, id').all())
+    .filter((r) => ctx.tenant === undefined || r.tenant === ctx.tenant)
     .map(({ hash: _h, ...t }) => t);
 }
 
@@ -56,7 +70,7 @@ export function revokeToken(ctx: ServiceContext, id: string): TokenInfo {
   const now = isoNow(ctx);
   return ctx.store.write(() => {
     const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(id);
-    if (!r) throw bosError('BOS_TOKEN_NOT_FOUND', `token "${id}" does not exist`);
+    if (!r || (ctx.tenant !== undefined && r.tenant !== ctx.tenant)) throw bosError('BOS_TOKEN_NOT_FOUND', `token "${id}" does not exist`);
     if (!r.revoked_at) {
       ctx.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(now, id);
       ctx.store.events.record(now, 'token', id, 'revoked', {}, ctx.actor);
@@ -90,5 +104,5 @@ export function verifyToken(ctx: ServiceContext, secret: string): Principal | To
   if (a.length !== b.length || !timingSafeEqual(a, b)) return { denied: 'unknown token', reason: 'unknown', tokenId };
   if (r.revoked_at) return { denied: `token ${r.id} was revoked`, reason: 'revoked', tokenId };
   if (r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime()) return { denied: `token ${r.id} expired`, reason: 'expired', tokenId };
-  return { role: r.role, node: r.node, name: `token:${r.id}` };
+  return { role: r.role, node: r.node, name: `token:${r.id}`, ...(r.tenant ? { tenant: r.tenant } : {}) };
 }

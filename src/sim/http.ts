@@ -81,7 +81,7 @@ export class Listeners {
   private readonly sockets = new Set<Socket>();
   private closing = false;
 
-  async listen(handler: Handler, onError: (err: unknown, res: ServerResponse) => void, host = '127.0.0.1'): Promise<{ server: Server; origin: string }> {
+  async listen(handler: Handler, onError: (err: unknown, res: ServerResponse) => void, host = '127.0.0.1', port = 0): Promise<{ server: Server; origin: string }> {
     if (this.closing) throw new Error('simulator is closed');
     const server = createServer((req, res) => {
       let result: void | Promise<void>;
@@ -106,7 +106,7 @@ export class Listeners {
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, host, () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });

@@ -61,7 +61,22 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-function checkOptions(opts: SimOptions): void {
+/** SimOptions and where to listen: the simulator's own choice of ports unless portBase is given. */
+export interface SimStartOptions extends SimOptions {
+  /**
+   * Fixed ports from this one: BSS portBase, CFS +1, control +2, then the Redfish listener
+   * (+3; per-port BMCs: +3, +4, ... one each). Undefined: ports the OS picks.
+   */
+  portBase?: number;
+}
+
+/** How many ports the simulator takes (for portBase): BSS, CFS, control and the BMC listeners. */
+export function portsNeeded(bmcMode: 'shared' | 'per-port', bmcs: number): number {
+  return 3 + (bmcMode === 'shared' ? 1 : bmcs);
+}
+
+function checkOptions(opts: SimStartOptions): void {
+  if (opts.portBase !== undefined && (!Number.isInteger(opts.portBase) || opts.portBase < 1 || opts.portBase > 65535)) throw new Error('portBase must be an integer from 1 to 65535');
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 200_000) throw new Error('nodes must be an integer from 1 to 200000');
   if (opts.timeScale !== undefined && !(opts.timeScale > 0 && Number.isFinite(opts.timeScale))) throw new Error('timeScale must be a positive number');
   if (opts.bmcMode !== undefined && opts.bmcMode !== 'shared' && opts.bmcMode !== 'per-port') throw new Error('bmcMode must be "shared" or "per-port"');
@@ -72,7 +87,7 @@ function checkOptions(opts: SimOptions): void {
   }
 }
 
-export async function startSimulator(opts: SimOptions): Promise<Simulator> {
+export async function startSimulator(opts: SimStartOptions): Promise<Simulator> {
   checkOptions(opts);
   const timeScale = opts.timeScale ?? 0.01;
   const timings: SimTimings = { ...DEFAULT_TIMINGS, ...(opts.timings ?? {}) };
@@ -124,20 +139,36 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   let bssUrl: string;
   let cfsUrl: string;
   let controlUrl: string;
+  const base = opts.portBase;
+  if (base !== undefined && base + portsNeeded(bmcMode, fleet.bmcs.size) - 1 > 65535) {
+    await close();
+    throw new Error(`portBase ${base} leaves too few ports: ${portsNeeded(bmcMode, fleet.bmcs.size)} are needed (${base}-${base + portsNeeded(bmcMode, fleet.bmcs.size) - 1})`);
+  }
+  /** The n-th port from portBase, or 0 (the OS picks). */
+  const port = (n: number) => (base === undefined ? 0 : base + n);
+  const listen = async (h: Parameters<Listeners['listen']>[0], n: number) => {
+    try {
+      return await listeners.listen(h, onError, '127.0.0.1', port(n));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port(n)} (127.0.0.1) is in use: choose another port base`);
+      throw e;
+    }
+  };
   try {
-    bssUrl = (await listeners.listen(bss.handle, onError)).origin;
-    cfsUrl = (await listeners.listen(cfs.handle, onError)).origin;
+    bssUrl = (await listen(bss.handle, 0)).origin;
+    cfsUrl = (await listen(cfs.handle, 1)).origin;
     bss.origin = bssUrl;
     booter.bssOrigin = bssUrl;
     if (bmcMode === 'shared') {
-      const { origin } = await listeners.listen(redfish.shared, onError);
+      const { origin } = await listen(redfish.shared, 3);
       for (const bmc of fleet.bmcs.values()) {
         bmc.prefix = `/bmc/${bmc.xname}`;
         bmc.baseUrl = `${origin}${bmc.prefix}`;
       }
     } else {
+      let i = 3;
       for (const bmc of fleet.bmcs.values()) {
-        const { origin } = await listeners.listen(redfish.perBmc(bmc), onError);
+        const { origin } = await listen(redfish.perBmc(bmc), i++);
         bmc.prefix = '';
         bmc.baseUrl = origin;
       }
@@ -236,7 +267,7 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   };
   try {
     if (opts.bosUrl) api.setBosUrl(opts.bosUrl, opts.bosToken);
-    controlUrl = (await listeners.listen(controlHandler(api), onError)).origin;
+    controlUrl = (await listen(controlHandler(api), 2)).origin;
   } catch (err) {
     await close();
     throw err;

@@ -1,7 +1,7 @@
 import { prepared, type Db } from './db.js';
 import type { Actor } from '../core/types.js';
 
-export type EventKind = 'component' | 'session' | 'template' | 'options' | 'inventory' | 'token' | 'api';
+export type EventKind = 'component' | 'session' | 'template' | 'options' | 'inventory' | 'token' | 'tenant' | 'api';
 
 export interface EventRecord {
   id: number;

@@ -137,6 +137,61 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX components_session ON components(session, enabled, id);
   CREATE INDEX components_staged_session ON components(staged_session, id);
   `,
+  // 6 (issue 14, tenants): bosctl's tenant registry (its nodes resolved to xnames when set,
+  // the expression kept to show and re-resolve); tokens bound to a tenant; templates and
+  // sessions keyed by (tenant, name), '' being no tenant, keeping every existing row.
+  `
+  CREATE TABLE tenants (
+    name TEXT PRIMARY KEY,
+    nodes_expr TEXT NOT NULL,
+    xnames TEXT NOT NULL DEFAULT '[]',
+    description TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  ALTER TABLE tokens ADD COLUMN tenant TEXT;
+
+  CREATE TABLE templates_by_tenant (
+    tenant TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, name)
+  ) STRICT;
+  INSERT INTO templates_by_tenant (tenant, name, body, created_at, updated_at)
+    SELECT coalesce(tenant, ''), name, body, created_at, updated_at FROM templates;
+  DROP TABLE templates;
+  ALTER TABLE templates_by_tenant RENAME TO templates;
+
+  CREATE TABLE sessions_by_tenant (
+    tenant TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    template_name TEXT NOT NULL,
+    limit_expr TEXT NOT NULL DEFAULT '',
+    stage INTEGER NOT NULL,
+    include_disabled INTEGER NOT NULL,
+    components TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT,
+    error TEXT,
+    max_failures TEXT,
+    halted_at TEXT,
+    PRIMARY KEY (tenant, name)
+  ) STRICT;
+  INSERT INTO sessions_by_tenant (tenant, name, operation, template_name, limit_expr, stage, include_disabled, components, status, start_time, end_time, error, max_failures, halted_at)
+    SELECT coalesce(tenant, ''), name, operation, template_name, limit_expr, stage, include_disabled, components, status, start_time, end_time, error, max_failures, halted_at FROM sessions;
+  DROP TABLE sessions;
+  ALTER TABLE sessions_by_tenant RENAME TO sessions;
+  CREATE INDEX sessions_name ON sessions(name);
+  `,
+  // 7 (issue 14, BOS fidelity): a session's extended status as saved at completion (or by
+  // POST /v2/sessions/{id}/status), returned as saved once the session is complete, as BOS does.
+  `
+  ALTER TABLE sessions ADD COLUMN saved_status TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

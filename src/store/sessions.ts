@@ -3,7 +3,8 @@ import type { Operation, Session, SessionStatusLabel } from '../core/types.js';
 
 interface Row {
   name: string;
-  tenant: string | null;
+  /** '' for no tenant: sessions are keyed by (tenant, name), as BOS keys them. */
+  tenant: string;
   operation: string;
   template_name: string;
   limit_expr: string;
@@ -27,7 +28,7 @@ function fromRow(r: Row): Session {
     include_disabled: r.include_disabled === 1,
     status: statusFromRow(r),
   };
-  if (r.tenant !== null) s.tenant = r.tenant;
+  if (r.tenant !== '') s.tenant = r.tenant;
   return s;
 }
 
@@ -43,26 +44,36 @@ export interface SessionControl {
 }
 
 export interface SessionQuery {
+  /** One tenant's sessions ('' those with none); undefined: every session. */
+  tenant?: string;
   status?: SessionStatusLabel;
   minStart?: string;
   maxStart?: string;
 }
 
+/**
+ * The one row a (name, tenant) names. tenant undefined (callers that know only a name, as a
+ * component's session field gives it): the row with no tenant, else the first tenant's.
+ */
+const KEY = 'rowid = (SELECT rowid FROM sessions WHERE name = @name AND (@tenant IS NULL OR tenant = @tenant) ORDER BY tenant LIMIT 1)';
+const key = (name: string, tenant: string | undefined) => ({ name, tenant: tenant ?? null });
+
 export class SessionStore {
   private readonly getStmt;
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare<[string], Row>('SELECT * FROM sessions WHERE name = ?');
+    this.getStmt = db.prepare<[{ name: string; tenant: string | null }], Row>(`SELECT * FROM sessions WHERE ${KEY}`);
   }
 
-  get(name: string): Session | undefined {
-    const r = this.getStmt.get(name);
+  get(name: string, tenant?: string): Session | undefined {
+    const r = this.getStmt.get(key(name, tenant));
     return r ? fromRow(r) : undefined;
   }
 
   list(q: SessionQuery = {}): Session[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (q.tenant !== undefined) { where.push('tenant = ?'); params.push(q.tenant); }
     if (q.status) { where.push('status = ?'); params.push(q.status); }
     if (q.minStart) { where.push('start_time >= ?'); params.push(q.minStart); }
     if (q.maxStart) { where.push('start_time <= ?'); params.push(q.maxStart); }
@@ -73,42 +84,53 @@ export class SessionStore {
   put(s: Session): void {
     prepared(this.db, `INSERT INTO sessions (name, tenant, operation, template_name, limit_expr, stage, include_disabled, components, status, start_time, end_time, error)
       VALUES (@name, @tenant, @operation, @template_name, @limit, @stage, @include_disabled, @components, @status, @start_time, @end_time, @error)
-      ON CONFLICT(name) DO UPDATE SET components = excluded.components, status = excluded.status, end_time = excluded.end_time, error = excluded.error`)
+      ON CONFLICT(tenant, name) DO UPDATE SET components = excluded.components, status = excluded.status, end_time = excluded.end_time, error = excluded.error`)
       .run({
-        name: s.name, tenant: s.tenant ?? null, operation: s.operation, template_name: s.template_name, limit: s.limit,
+        name: s.name, tenant: s.tenant ?? '', operation: s.operation, template_name: s.template_name, limit: s.limit,
         stage: s.stage ? 1 : 0, include_disabled: s.include_disabled ? 1 : 0, components: s.components,
         status: s.status.status, start_time: s.status.start_time, end_time: s.status.end_time, error: s.status.error,
       });
   }
 
   /** Names and states of the sessions not complete yet, without their (long) component lists. */
-  unfinished(): Array<{ name: string; status: Session['status'] }> {
-    return prepared<[], StatusRow & Pick<Row, 'name'>>(this.db,
-      "SELECT name, status, start_time, end_time, error FROM sessions WHERE status IN ('pending', 'running') ORDER BY start_time, name").all()
-      .map((r) => ({ name: r.name, status: statusFromRow(r) }));
+  unfinished(): Array<{ name: string; tenant: string; status: Session['status'] }> {
+    return prepared<[], StatusRow & Pick<Row, 'name' | 'tenant'>>(this.db,
+      "SELECT name, tenant, status, start_time, end_time, error FROM sessions WHERE status IN ('pending', 'running') ORDER BY start_time, name").all()
+      .map((r) => ({ name: r.name, tenant: r.tenant, status: statusFromRow(r) }));
   }
 
   /** One session's state, without its component list. */
-  statusOf(name: string): Session['status'] | undefined {
-    const r = prepared<[string], StatusRow>(this.db, 'SELECT status, start_time, end_time, error FROM sessions WHERE name = ?').get(name);
+  statusOf(name: string, tenant?: string): Session['status'] | undefined {
+    const r = prepared<[ReturnType<typeof key>], StatusRow>(this.db, `SELECT status, start_time, end_time, error FROM sessions WHERE ${KEY}`).get(key(name, tenant));
     return r ? statusFromRow(r) : undefined;
   }
 
-  setStatus(name: string, st: Session['status']): void {
-    prepared(this.db, 'UPDATE sessions SET status = ?, end_time = ?, error = ? WHERE name = ?').run(st.status, st.end_time, st.error, name);
+  setStatus(name: string, st: Session['status'], tenant?: string): void {
+    prepared(this.db, `UPDATE sessions SET status = @status, end_time = @end_time, error = @error WHERE ${KEY}`)
+      .run({ status: st.status, end_time: st.end_time, error: st.error, ...key(name, tenant) });
   }
 
   /** bosctl's controls beside the BOS fields: the failure budget and whether it ran out. */
-  control(name: string): SessionControl {
-    const r = prepared<[string], SessionControl>(this.db, 'SELECT max_failures, halted_at FROM sessions WHERE name = ?').get(name);
+  control(name: string, tenant?: string): SessionControl {
+    const r = prepared<[ReturnType<typeof key>], SessionControl>(this.db, `SELECT max_failures, halted_at FROM sessions WHERE ${KEY}`).get(key(name, tenant));
     return r ?? { max_failures: null, halted_at: null };
   }
 
-  setControl(name: string, c: SessionControl): void {
-    prepared(this.db, 'UPDATE sessions SET max_failures = ?, halted_at = ? WHERE name = ?').run(c.max_failures, c.halted_at, name);
+  setControl(name: string, c: SessionControl, tenant?: string): void {
+    prepared(this.db, `UPDATE sessions SET max_failures = @max_failures, halted_at = @halted_at WHERE ${KEY}`).run({ ...c, ...key(name, tenant) });
   }
 
-  delete(name: string): boolean {
-    return prepared(this.db, 'DELETE FROM sessions WHERE name = ?').run(name).changes > 0;
+  /** The extended status saved at completion (JSON as the API returns it), if any. */
+  savedStatus(name: string, tenant?: string): unknown {
+    const r = prepared<[ReturnType<typeof key>], { saved_status: string | null }>(this.db, `SELECT saved_status FROM sessions WHERE ${KEY}`).get(key(name, tenant));
+    return r?.saved_status ? JSON.parse(r.saved_status) : undefined;
+  }
+
+  saveStatus(name: string, status: unknown, tenant?: string): void {
+    prepared(this.db, `UPDATE sessions SET saved_status = @saved WHERE ${KEY}`).run({ saved: JSON.stringify(status), ...key(name, tenant) });
+  }
+
+  delete(name: string, tenant?: string): boolean {
+    return prepared(this.db, `DELETE FROM sessions WHERE ${KEY}`).run(key(name, tenant)).changes > 0;
   }
 }

@@ -6,6 +6,7 @@ import { InventoryStore } from './inventory.js';
 import { OptionStore } from './options.js';
 import { SessionStore } from './sessions.js';
 import { TemplateStore } from './templates.js';
+import { TenantStore } from './tenants.js';
 import { WriteHealth } from './write-health.js';
 
 /** The database and its tables; every command runs inside one `write` or `read`. */
@@ -17,6 +18,7 @@ export class Store {
   readonly options: OptionStore;
   readonly sessions: SessionStore;
   readonly templates: TemplateStore;
+  readonly tenants: TenantStore;
   readonly writeHealth = new WriteHealth();
   /** Times a write yielded because another connection held the lock (for tests and logs). */
   busyRetries = 0;
@@ -31,6 +33,7 @@ export class Store {
     this.options = new OptionStore(db);
     this.sessions = new SessionStore(db);
     this.templates = new TemplateStore(db);
+    this.tenants = new TenantStore(db);
   }
 
   static open(path: string, opts: OpenOptions = {}): Store {

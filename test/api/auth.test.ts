@@ -94,6 +94,13 @@ const ENTRIES: Entry[] = [
   { route: 'POST /tokens', what: 'create a token', method: 'POST', url: '/v2/tokens', body: { role: 'wlm', description: 'slurm' }, expect: { admin: 201 } },
   { route: 'DELETE /tokens/:id', what: 'revoke a token', method: 'DELETE', url: '/v2/tokens/{victim}', expect: { admin: 200 } },
 
+  // bosctl's tenant registry (issue 14): admins only.
+  { route: 'POST /tenants', what: 'create a tenant', method: 'POST', url: '/v2/tenants', body: { name: 'lab', nodes: 'x1000c0s0b0n0' }, expect: { admin: 201 } },
+  { route: 'GET /tenants', what: 'list tenants', method: 'GET', url: '/v2/tenants', expect: { admin: 200 } },
+  { route: 'GET /tenants/:id', what: 'describe a tenant', method: 'GET', url: '/v2/tenants/lab', expect: { admin: 200 } },
+  { route: 'PATCH /tenants/:id', what: 'change a tenant', method: 'PATCH', url: '/v2/tenants/lab', body: { description: 'the lab' }, expect: { admin: 200 } },
+  { route: 'DELETE /tenants/:id', what: 'delete a tenant', method: 'DELETE', url: '/v2/tenants/lab', expect: { admin: 200 } },
+
   { route: 'DELETE /sessions/:id', what: 'delete a session', method: 'DELETE', url: '/v2/sessions/stage-v2', expect: { admin: 204 } },
   { route: 'DELETE /sessions', what: 'delete sessions', method: 'DELETE', url: '/v2/sessions?status=complete', expect: { admin: 204 } },
   { route: 'DELETE /sessiontemplates/:id', what: 'delete a template', method: 'DELETE', url: '/v2/sessiontemplates/compute-v2', expect: { admin: 204 } },

@@ -130,11 +130,11 @@ describe('wrong values in bodies', () => {
     ['no template', 'POST', '/v2/sessions', { operation: 'reboot' }],
     // The spec documents 201, 400 and 409 for POST /v2/sessions, and BOS answers 400 "Session Template Name invalid".
     ['an unknown template (400: the spec documents no 404 here)', 'POST', '/v2/sessions', { template_name: 'no-such-template', operation: 'reboot' }],
-    ['a limit naming an unknown node', 'POST', '/v2/sessions', { template_name: 'compute-v2', operation: 'reboot', limit: 'x9999c0s0b0n0' }],
-    ['a limit naming an unknown group', 'POST', '/v2/sessions', { template_name: 'compute-v2', operation: 'reboot', limit: 'no-such-group' }],
+    // A limit naming unknown nodes or groups, or excluding every node, is not refused: BOS stores
+    // it and the session ends with "No nodes were found to act upon." (test/bos/daemon.test.ts);
+    // bosctl refuses it with ?strict=true, as its client sends (test/remote/contract.ts).
     ['a limit of empty items', 'POST', '/v2/sessions', { template_name: 'compute-v2', operation: 'reboot', limit: ',,' }],
     ['a limit of a bare "&"', 'POST', '/v2/sessions', { template_name: 'compute-v2', operation: 'reboot', limit: '&' }],
-    ['a limit that excludes every node', 'POST', '/v2/sessions', { template_name: 'compute-v2', operation: 'reboot', limit: 'all,!compute' }],
     ['stage as a string', 'POST', '/v2/sessions', { template_name: 'compute-v2', operation: 'reboot', stage: 'true' }],
     ['an existing session name', 'POST', '/v2/sessions', { name: 'stage-v2', template_name: 'compute-v2', operation: 'reboot' }, 409],
     // templates
@@ -177,7 +177,7 @@ describe('wrong values in bodies', () => {
     ['an xname of 128 characters', 'POST', '/v2/applystaged', { xnames: ['x'.repeat(128)] }],
     ['a malformed hostlist', 'POST', '/v2/applystaged', { xnames: ['nid[1-'] }],
     ['a hostlist of more than the 1 000 000 names allowed', 'POST', '/v2/applystaged', { xnames: ['nid[1-1000001]'] }],
-    ['a hostlist of 200 000 names (within the limit; unknown names)', 'POST', '/v2/applystaged', { xnames: ['nid[1000001-1200000]'] }, 200],
+    ['a hostlist of 200 000 names (within the limit; unknown names)', 'POST', '/v2/applystaged', { xnames: ['nid[1000001-1065536,1065537-1131072,1131073-1196608,1196609-1200000]'] }, 200],
     // options
     ['an unknown option key', 'PATCH', '/v2/options', { no_such_option: true }],
     ['an out-of-range option', 'PATCH', '/v2/options', { bss_read_timeout: 5 }],

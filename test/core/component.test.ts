@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyStagedRule, computeStatus, newComponent, sessionIsDone, stageTarget } from '../../src/core/component.js';
+import { applyStagedRule, computeStatus, discoveredComponent, newComponent, sessionIsDone, stageTarget } from '../../src/core/component.js';
 import type { Component } from '../../src/core/types.js';
 
 const now = '2026-11-25T10:00:00.000Z';
@@ -19,7 +19,8 @@ describe('apply-staged rule', () => {
     expect(c.enabled).toBe(true);
     expect(c.session).toBe('S');
     expect(c.last_action.action).toBe('apply_staged');
-    expect(c.actual_state.boot_artifacts).toBeUndefined();
+    // BOS's EMPTY_ACTUAL_STATE (common/values.py): every field there, empty.
+    expect(c.actual_state).toEqual({ boot_artifacts: { kernel: '', kernel_parameters: '', initrd: '' }, bss_token: '', last_updated: now });
     expect(c.staged_state.session).toBe('S');
   });
 
@@ -73,5 +74,27 @@ describe('component status', () => {
     expect(sessionIsDone('S', [staged()])).toBe(false);
     expect(sessionIsDone('S', [{ ...newComponent('x'), enabled: true, session: 'S' }])).toBe(false);
     expect(sessionIsDone('S', [{ ...newComponent('x'), enabled: false, session: 'S' }])).toBe(true);
+  });
+
+  // BOS: operators/session_completion.py — only nodes still enabled for the session (or with its stage) keep it open.
+  it('a session whose failed node was disabled, and whose other node a newer session took, is done', () => {
+    const failed: Component = { ...newComponent('x1'), enabled: false, session: 'S', error: 'did not power off', status: { phase: 'powering_off', status: 'failed', status_override: 'failed' } };
+    const taken: Component = { ...newComponent('x2'), enabled: true, session: 'NEWER' };
+    expect(sessionIsDone('S', [failed, taken])).toBe(true);
+    expect(computeStatus(failed)).toBe('failed');
+  });
+});
+
+// BOS: operators/discovery.py _new_component, with common/values.py's empty states.
+describe('a newly discovered component', () => {
+  it('has BOS\'s empty states, is disabled, has no error or session, and its last action is newly_discovered', () => {
+    const c = discoveredComponent('x1', now);
+    const empty = { kernel: '', kernel_parameters: '', initrd: '' };
+    expect(c).toMatchObject({
+      id: 'x1', enabled: false, error: '', session: '',
+      actual_state: { boot_artifacts: empty, bss_token: '', last_updated: now },
+      desired_state: { boot_artifacts: empty, configuration: '', bss_token: '', last_updated: now },
+      last_action: { action: 'newly_discovered', failed: false, last_updated: now },
+    });
   });
 });

@@ -33,7 +33,7 @@ describe('error registry', () => {
       if (kind.exit === EXIT.BAD_INPUT) expect([400, 405, 413], code).toContain(kind.http);
       if (kind.exit === EXIT.NOT_FOUND) expect(kind.http, code).toBe(404);
       if (kind.exit === EXIT.CONFLICT) expect(kind.http, code).toBe(409);
-      if (kind.http >= 500) expect(code).toMatch(/^BOS_(DB_|INTERNAL|SERVER_UNREACHABLE)/);
+      if (kind.http >= 500) expect(code).toMatch(/^BOS_(DB_|INTERNAL|SERVER_UNREACHABLE|TAPMS_UNAVAILABLE)/);
     }
   });
 

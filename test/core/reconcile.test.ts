@@ -95,16 +95,27 @@ describe('decide: a reboot, step by step', () => {
 });
 
 describe('decide: failures and retries', () => {
-  it('a node that never reports is power-cycled, then failed with a reason', () => {
+  // BOS: operators/status.py (a failed node is disabled), power_off_graceful.py / power_off_forceful.py
+  // (a node that did not report is recovered through power_off_pending → graceful → forced after the wait).
+  it('a node that never reports is power-cycled gracefully, then failed with a reason and disabled', () => {
     let c: Component = { ...rebooting(), desired_state: { ...rebooting().desired_state, bss_token: 'T' }, event_stats: { power_on_attempts: 3, power_off_graceful_attempts: 1, power_off_forceful_attempts: 0 } };
     c = { ...c, last_action: { action: 'powering_on', failed: false, last_updated: iso(T0) } };
     const d = step(c, { power: 'On' }, T0 + 1_200_000);
     expect(d.step.kind).toBe('fail');
     expect((d.step as { reason: string }).reason).toMatch(/did not report booting k2 within 1200 s after power-on, 3 attempt/);
     expect(d.component.status.status_override).toBe('failed');
+    expect(d.component.enabled).toBe(false);
     expect(d.component.error).toMatch(/did not report booting k2/);
     const retry = step({ ...c, event_stats: { ...c.event_stats, power_on_attempts: 1 } }, { power: 'On' }, T0 + 1_200_000);
-    expect(retry.step).toEqual({ kind: 'power_off', mode: 'forceful' });
+    expect(retry.step).toEqual({ kind: 'power_off', mode: 'graceful' });
+    expect(retry.component.event_stats.power_off_graceful_attempts).toBe(2);
+    expect(retry.component.event_stats.power_off_forceful_attempts).toBe(0);
+    expect(retry.component.error).toMatch(/did not report booting k2/);
+    // Forced only once the graceful wait (max_power_off_wait_time) has run out.
+    const waiting = step(retry.component, { power: 'On' }, T0 + 1_200_000 + 299_000);
+    expect(waiting.step.kind).toBe('wait');
+    const forced = step(retry.component, { power: 'On' }, T0 + 1_200_000 + 300_000);
+    expect(forced.step).toEqual({ kind: 'power_off', mode: 'forceful' });
   });
 
   it('a node that booted other artifacts says which', () => {

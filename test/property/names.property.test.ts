@@ -108,7 +108,8 @@ describe('compressHostlist and expandHostlist', () => {
       .map(([lo, len, width, isRange]) => (isRange ? `${padded(lo, width)}-${lo + len}` : padded(lo, width)));
     const group = fc.array(span, { minLength: 1, maxLength: 3 }).map((spans) => `[${spans.join(',')}]`);
     const text = fc.constantFrom('nid', 'x', 'c', 's', '-', '.', 'n', 'b0n');
-    const item = fc.array(fc.oneof(text, group), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
+    // As in Slurm, a bracket group ends its item: no text after the last group.
+    const item = fc.array(fc.oneof(text, group), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('')).filter((i) => !/\][^\]]+$/.test(i));
     const expr = fc.array(item, { minLength: 1, maxLength: 3 }).map((items) => items.join(','));
     fc.assert(
       fc.property(expr, (e) => {

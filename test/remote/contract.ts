@@ -155,7 +155,9 @@ export function backendContract(label: string, factory: () => Promise<ContractTa
       await fails('getSession after dry run', () => b.getSession('dry'), 'BOS_SESSION_NOT_FOUND', 3);
       const s = await ok('createSession staged', () => b.createSession({ name: 'up', template_name: 'compute-v2', operation: 'reboot', stage: true }));
       expect(s.nodes).toEqual([X[0], X[1], X[2]]);
-      expect(s.session.components).toBe(`${X[0]},${X[1]},${X[2]}`);
+      // "" as BOS's POST answers it (server/controllers/v2/sessions.py); reads show the nodes set up.
+      expect(s.session.components).toBe('');
+      expect((await b.getSession('up')).components).toBe(`${X[0]},${X[1]},${X[2]}`);
       expect(s.dry_run).toBe(false);
       await fails('createSession duplicate', () => b.createSession({ name: 'up', template_name: 'compute-v2', operation: 'reboot', stage: true }), 'BOS_SESSION_EXISTS', 4);
       await fails('createSession unknown template', () => b.createSession({ template_name: 'nope', operation: 'reboot' }), 'BOS_TEMPLATE_NOT_FOUND', 3);
@@ -205,7 +207,8 @@ export function backendContract(label: string, factory: () => Promise<ContractTa
       expect(again.reasons[X[0]]).toMatch(/already current/);
       const forced = await ok('applyStaged forced', () => b.applyStaged(['cn01'], { skipCurrent: false }));
       expect(forced.reasons[X[0]]).toBeUndefined();
-      expect((await b.getComponent(X[0])).actual_state.boot_artifacts).toBeUndefined();
+      // BOS's EMPTY_ACTUAL_STATE (common/values.py): the fields are there, empty.
+      expect((await b.getComponent(X[0])).actual_state).toMatchObject({ boot_artifacts: { kernel: '', kernel_parameters: '', initrd: '' }, bss_token: '' });
     });
 
     it('components: list with filters, get by any name, update, history, and their errors', async () => {
@@ -296,6 +299,37 @@ export function backendContract(label: string, factory: () => Promise<ContractTa
       const all: Record<string, unknown> = {};
       for (const k of OPTION_KEYS) all[k] = String(OPTION_SPECS[k].default);
       expect(await ok('updateOptions every key', () => b.updateOptions(all))).toEqual(defaultOptions());
+    });
+
+    // BOS: operators/session_setup.py (_apply_limit, "No nodes were found to act upon."), server/controllers/v2/sessions.py.
+    it('BOS\'s session rules (strict: false, as BOS clients get them): the limit as given, unknown names match nothing, no node is no refusal', async () => {
+      const empty = await ok('createSession BOS unknown limit', () => b.createSession({ name: 'bos-empty', template_name: 'compute-v2', operation: 'reboot', limit: 'nosuch', strict: false }));
+      expect(empty.nodes).toEqual([]);
+      expect(empty.session).toMatchObject({ name: 'bos-empty', limit: 'nosuch', components: '', status: { status: 'pending', error: null } });
+      const none = await ok('createSession BOS no node', () => b.createSession({ name: 'bos-none', template_name: 'compute-v2', operation: 'reboot', limit: 'uan01', strict: false }));
+      expect(none.nodes).toEqual([]);
+      const mixed = await ok('createSession BOS known and unknown', () => b.createSession({ name: 'bos-mixed', template_name: 'compute-v2', operation: 'reboot', stage: true, limit: 'cn02,nosuch', strict: false }));
+      expect(mixed.nodes).toEqual([X[1]]);
+      expect(mixed.session.limit).toBe('cn02,nosuch');
+      expect((await ok('getSession BOS pending', () => b.getSession('bos-mixed'))).components).toBe(X[1]);
+      // bosctl's own checks (the default) still refuse before anything is written.
+      await fails('createSession strict unknown limit', () => b.createSession({ name: 'strict-unknown', template_name: 'compute-v2', operation: 'reboot', limit: 'cn02,nosuch' }), 'BOS_LIMIT_UNKNOWN_NAME', 2);
+      await fails('getSession strict unknown not stored', () => b.getSession('strict-unknown'), 'BOS_SESSION_NOT_FOUND', 3);
+    });
+
+    // BOS: operators/status.py (a failed node is disabled), server/controllers/v2/session_status.py (phases of enabled nodes only).
+    it('a failed node, disabled as bosd leaves it, shows failed with its error in the session\'s status', async () => {
+      const st = t.store();
+      st.write(() => {
+        const c = st.components.get(X[2])!;
+        st.components.put({ ...c, enabled: false, session: 'bos-failed', error: 'did not power off', status: { phase: 'powering_off', status: 'failed', status_override: 'failed' } });
+        st.sessions.put({ name: 'bos-failed', operation: 'reboot', template_name: 'compute-v2', limit: '', stage: false, components: X[2], include_disabled: false, status: { status: 'running', start_time: '2026-01-01T00:00:00.000Z', end_time: null, error: null } });
+      });
+      const c = await ok('getComponent failed', () => b.getComponent(X[2]));
+      expect(c).toMatchObject({ enabled: false, error: 'did not power off', status: { status: 'failed', status_override: 'failed' } });
+      const r = await ok('sessionStatus with a failed node', () => b.sessionStatus('bos-failed'));
+      expect(r.counts.failed).toBe(1);
+      expect(r.extended).toMatchObject({ percent_failed: 100, phases: { percent_powering_off: 0 }, error_summary: { 'did not power off': { count: 1, list: X[2] } } });
     });
   });
 }

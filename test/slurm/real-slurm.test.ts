@@ -28,7 +28,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { BIN, ROOT } from '../cli/helpers.js';
 import { exited, freePorts, REBOOT_PROGRAM, startBosdChild } from './helpers.js';
 
-const TOOLS = ['munged', 'slurmctld', 'slurmd', 'scontrol', 'sinfo'] as const;
+const TOOLS = ['munged', 'slurmctld', 'slurmd', 'scontrol', 'sinfo', 'sbatch', 'squeue', 'runuser'] as const;
 const SEARCH = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin', '/bin'].filter(Boolean);
 const tool = (name: string) => SEARCH.map((d) => join(d, name)).find((p) => existsSync(p));
 const paths = Object.fromEntries(TOOLS.map((t) => [t, tool(t)])) as Record<(typeof TOOLS)[number], string | undefined>;
@@ -130,6 +130,8 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
     let backend: LocalBackend | undefined;
     let bosd: { child: ChildProcess; url: string } | undefined;
     const slurmds = new Map<string, ChildProcess>();
+    /** Nodes whose slurmd starts only once "bosctl component wait --self --stable" returns. */
+    const gated = new Set<string>();
     const restarts = new Set<Promise<void>>();
     let closing = false;
 
@@ -144,6 +146,9 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       rebootLog: join(logs, 'bosctl-reboot.log'),
       bosdLog: join(logs, 'bosd.log'),
       db: join(dir, 'bosd.db'),
+      nodeToken: join(dir, 'node-token'),
+      jobOut: join(dir, 'job.out'),
+      gate: join(logs, 'gate.log'),
     };
     const diag = () => [
       `--- ${f.rebootLog}`, tail(f.rebootLog), `--- ${f.ctldLog}`, tail(f.ctldLog, 40), `--- ${f.bosdLog}`, tail(f.bosdLog, 15),
@@ -173,13 +178,15 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
 
       // --- the cluster bosd drives: simulator, database, bosd ------------------------------
       sim = await startSimulator({
-        nodes: 4, timeScale: 0.01,
+        // Configuration (CFS) takes 2 s: long enough for a job to land on a node Slurm thinks is back.
+        nodes: 4, timeScale: 0.01, timings: { configure: 200 },
         // A booted node starts its slurmd, which tells slurmctld it rebooted (-b here: the
-        // slurmd of a real node sees a new boot time by itself).
+        // slurmd of a real node sees a new boot time by itself). A node in `gated` runs
+        // slurmd as the systemd drop-in of docs/slurm.md does: component wait first.
         onBoot: (xname) => {
           if (closing) return;
           const name = sim!.node(xname).hostname;
-          const p = restartSlurmd(name, true);
+          const p = restartSlurmd(name, true, gated.has(name) ? xname : undefined);
           restarts.add(p);
           void p.finally(() => restarts.delete(p));
         },
@@ -205,10 +212,15 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       const nodeToken = (await backend.createToken({ role: 'node', description: 'simulated nodes' })).secret;
       const cred = join(dir, 'redfish.json');
       writeFileSync(cred, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });
-      bosd = await startBosdChild(join(ROOT, 'bin', 'bosd.js'), ['--db', f.db, '--bss-url', sim.bssUrl, '--cfs-url', sim.cfsUrl,
-        '--credentials-file', cred, '--listen', '127.0.0.1:0', '--power-poll-ms', '50', '--cfs-poll-ms', '50', '--retry-backoff-ms', '100'],
-      (d) => writeFileSync(f.bosdLog, d, { flag: 'a' }));
-      sim.setBosUrl(bosd.url, nodeToken);
+      writeFileSync(f.nodeToken, nodeToken + '\n', { mode: 0o600 });
+      const startBosd = async () => {
+        bosd = await startBosdChild(join(ROOT, 'bin', 'bosd.js'), ['--db', f.db, '--bss-url', sim!.bssUrl, '--cfs-url', sim!.cfsUrl,
+          '--credentials-file', cred, '--listen', '127.0.0.1:0', '--power-poll-ms', '50', '--cfs-poll-ms', '50', '--retry-backoff-ms', '100'],
+        (d) => writeFileSync(f.bosdLog, d, { flag: 'a' }));
+        sim!.setBosUrl(bosd.url, nodeToken);
+        return bosd;
+      };
+      bosd = await startBosd();
 
       // --- Slurm -------------------------------------------------------------------------------
       const [ctldPort, ...nodePorts] = await freePorts(1 + NODES.length);
@@ -262,14 +274,16 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       ].join('\n');
       writeFileSync(f.slurmConf, slurmConf(true), { mode: 0o644 });
       // The reboot program's settings, next to slurm.conf: bosd's API and the wlm token.
-      writeFileSync(f.rebootConf, [
+      const rebootConf = (extra: string[] = []) => writeFileSync(f.rebootConf, [
         '# bosctl-reboot settings (test)',
-        `server=${bosd.url}`,
+        `server=${bosd!.url}`,
         `token_file=${f.token}`,
         `log=${f.rebootLog}`,
         `node=${process.execPath}`,
+        ...extra,
         '',
       ].join('\n'), { mode: 0o644 });
+      rebootConf();
 
       const scontrol = (...args: string[]) => run(paths.scontrol!, args, slurmEnv);
       /** NodeName → State (e.g. IDLE, DOWN+DRAIN+REBOOT_ISSUED). */
@@ -283,16 +297,32 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
         }
         return out;
       };
+      /** The node's Slurm reason (the last field of "scontrol -o show node"), without Slurm's [user@time]. */
+      const reasonOf = async (name: string) => (/\bReason=(.*)$/m.exec((await scontrol('-o', 'show', 'node', name)).stdout)?.[1] ?? '').replace(/ \[[^\]]*\]\s*$/, '').trim();
       const inService = async (names: string[]) => {
         const s = await states();
         return names.every((n) => s.get(n) === 'IDLE');
       };
 
-      async function restartSlurmd(name: string, rebooted: boolean): Promise<void> {
+      async function restartSlurmd(name: string, rebooted: boolean, waitFor?: string): Promise<void> {
         const old = slurmds.get(name);
         if (old) await daemons.stop(old);
         if (closing) return;
-        slurmds.set(name, daemons.start(paths.slurmd!, ['-D', ...(rebooted ? ['-b'] : []), '-N', name, '-f', f.slurmConf], slurmEnv, join(logs, `slurmd-${name}.out`)));
+        const slurmd = [paths.slurmd!, '-D', ...(rebooted ? ['-b'] : []), '-N', name, '-f', f.slurmConf];
+        if (!waitFor) {
+          slurmds.set(name, daemons.start(slurmd[0], slurmd.slice(1), slurmEnv, join(logs, `slurmd-${name}.out`)));
+          return;
+        }
+        // ExecStartPre=bosctl component wait --self --stable, then ExecStart=slurmd, as systemd
+        // runs them (the node knows itself by NODE_IDENTITY here; on a real node: /proc/cmdline).
+        const q = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+        const script = [
+          `${q(process.execPath)} ${q(BIN)} --server ${q(bosd!.url)} --token-file ${q(f.nodeToken)} component wait --self --stable --interval 100 --timeout 60 || exit 1`,
+          `if [ -e ${q(f.jobOut)} ]; then echo "${name}: a job ran before the wait returned"; fi`,
+          `echo "${name}: wait returned, starting slurmd"`,
+          `exec ${slurmd.map(q).join(' ')}`,
+        ].join('\n');
+        slurmds.set(name, daemons.start('/bin/sh', ['-c', script], { ...cliEnv, NODE_IDENTITY: waitFor }, f.gate));
       }
 
       daemons.start(paths.slurmctld!, ['-D', '-f', f.slurmConf], slurmEnv, join(logs, 'slurmctld.out'));
@@ -311,7 +341,7 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       const who = slurmUser ? 'slurm' : 'root';
       expect(rebootLog, diag()).toMatch(new RegExp(`: called by slurmctld \\(controller mode\\) as ${who} for: nid000001,nid000002$`, 'm'));
       expect(rebootLog).toMatch(new RegExp(`: running: bosctl --no-color --server ${bosd.url} --token-file ${f.token} slurm reboot-program `));
-      expect(rebootLog).toMatch(new RegExp(`: succeeded 2: ${xname('nid000001').replace(/n0$/, 'n')}\\[0-1\\]: bosd reboots them`));
+      expect(rebootLog).toMatch(/: succeeded 2: nid\[000001-000002\]: bosd reboots them/);
       expect(rebootLog).toMatch(/: done: every node will be rebooted by bosd$/m);
       const ctld = read(f.ctldLog);
       expect(ctld).toMatch(/Issuing reboot request for nodes nid\[000001-000002\]/);
@@ -344,7 +374,10 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       const bad = await scontrol('reboot', 'ASAP', 'nextstate=resume', 'reason=bosctl real-slurm test', 'nid000004');
       expect(bad.code, bad.stderr).toBe(0);
       await waitFor('slurmctld to log the reboot program\'s failure', () => /error: RebootProgram exit status of 1/.test(read(f.ctldLog)), 15_000);
-      expect(read(f.rebootLog)).toMatch(new RegExp(`: ignored ${xname('nid000004')}: nothing is staged for it: bosd does not reboot it$`, 'm'));
+      expect(read(f.rebootLog)).toMatch(new RegExp(`: ignored nid000004 \\(${xname('nid000004')}\\): nothing is staged for it: bosd does not reboot it; return it as it is: scontrol update nodename=nid000004 state=resume$`, 'm'));
+      // The same advice as the node's Slurm reason, and the ignored node has an event.
+      expect(await reasonOf('nid000004')).toMatch(/^bosctl-reboot: ignored: nothing is staged for it; return it as it is: scontrol update nodename=nid000004 state=resume/);
+      expect((await backend.componentHistory('nid000004')).at(-1)).toMatchObject({ action: 'apply_staged_ignored', actor: `token:${wlm.token.id}` });
       expect(read(f.rebootLog)).toMatch(/: error: exit status 1: see the lines above; Slurm does not retry$/m);
       // What the program's message advises: return the node to service without a reboot.
       const resume = await scontrol('update', 'nodename=nid000004', 'state=resume');
@@ -366,14 +399,122 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       await waitFor('bosd to boot nid000003 into v2', () => sim!.node(xname('nid000003')).booted?.kernel === V2_KERNEL, 40_000);
       await waitFor('Slurm to see nid000003 back in service', () => inService(['nid000003']), 30_000);
       const log3 = read(f.rebootLog);
-      expect(log3).toMatch(/: running: bosctl --no-color --server \S+ --token-file \S+ slurm reboot-program --attempts 3 --retry-delay 1 --self /);
+      expect(log3).toMatch(/: running: bosctl --no-color --server \S+ --token-file \S+ slurm reboot-program --attempts 3 --retry-delay 1 --set-reason --self /);
       expect(log3).toMatch(new RegExp(`: slurmd mode: applying the staged state of this host, ${host}$`, 'm'));
-      expect(log3).toMatch(new RegExp(`: succeeded 1: ${xname('nid000003')}: bosd reboots them`));
+      expect(log3).toMatch(new RegExp(`: succeeded 1: ${host}: bosd reboots them`));
       expect(read(join(logs, 'slurmd-nid000003.log'))).not.toMatch(/system\(.*\) returned/);
       expect(read(f.ctldLog)).toMatch(/Node nid000003 rebooted/);
       expect(Object.values(sim.node(xname('nid000004')).resets).reduce((a, b) => a + b, 0), 'nid000004 resets').toBe(0);
       expect((await backend.componentHistory('nid000003')).find((e) => e.action === 'apply_staged')).toMatchObject({ actor: `token:${wlm.token.id}` });
-      expect(Date.now() - started, 'the whole test').toBeLessThan(90_000);
+
+      // --- 4. slurmd waits for bosd (the drop-in): no job lands on a node still configuring ---
+      writeFileSync(f.slurmConf, slurmConf(true));
+      expect((await scontrol('reconfigure')).code).toBe(0);
+      await waitFor('slurmctld to take reboot_from_controller again', async () => /reboot_from_controller/.test((await scontrol('show', 'config')).stdout), 15_000);
+      await sleep(1000);
+      for (const n of NODES) gated.add(n);
+      const boots1 = sim.node(xname('nid000001')).bootCount;
+      expect((await scontrol('reboot', 'ASAP', 'nextstate=resume', 'reason=bosctl real-slurm test, gated', 'nid000001')).code).toBe(0);
+      // A job for exactly that node, submitted while it reboots: it records what bosd says of
+      // the node at the moment it starts.
+      const job = await run(paths.sbatch!, ['--parsable', '-w', 'nid000001', '-J', 'gated', '-o', f.jobOut, '--wrap',
+        `${process.execPath} ${BIN} --server ${bosd.url} --token-file ${f.adminToken} -o json component describe ${xname('nid000001')}`], cliEnv);
+      expect(job.code, job.stderr).toBe(0);
+      const jobId = job.stdout.trim().split(';')[0];
+      expect((await run(paths.squeue!, ['-h', '-j', jobId, '-o', '%T'], slurmEnv)).stdout.trim()).toBe('PENDING');
+      await waitFor('the job to run on nid000001 and finish', () => /"id"/.test(read(f.jobOut)) && /}\s*$/.test(read(f.jobOut)), 60_000);
+      const seen = JSON.parse(read(f.jobOut)) as { enabled: boolean; status: { status: string; phase: string }; actual_state: { boot_artifacts: { kernel: string } } };
+      expect(seen, 'bosd\'s view of nid000001 when the job started').toMatchObject({ enabled: false, status: { status: 'stable', phase: '' }, actual_state: { boot_artifacts: { kernel: V2_KERNEL } } });
+      expect(sim.node(xname('nid000001')).bootCount).toBe(boots1 + 1);
+      const gate = read(f.gate);
+      expect(gate, diag()).toMatch(new RegExp(`bosctl: this node is ${xname('nid000001')} \\(from NODE_IDENTITY\\)`));
+      expect(gate).toMatch(new RegExp(`${xname('nid000001')}: waiting: `));
+      expect(gate).toMatch(new RegExp(`${xname('nid000001')}: stable on ${V2_KERNEL}`));
+      expect(gate).toMatch(/nid000001: wait returned, starting slurmd/);
+      expect(gate).not.toMatch(/a job ran before the wait returned/);
+
+      // --- 5. bosd down: the program says what to run, in its log and as the Slurm reason -----
+      const failures = () => (read(f.ctldLog).match(/RebootProgram exit status of 1/g) ?? []).length;
+      bosd.child.kill('SIGTERM');
+      await exited(bosd.child);
+      rebootConf(['attempts=2', 'retry_delay=0.2']);
+      const before5 = failures();
+      expect((await scontrol('reboot', 'ASAP', 'nextstate=resume', 'reason=bosctl real-slurm test, bosd down', 'nid000002')).code).toBe(0);
+      await waitFor('the reboot program to give up on bosd', () => failures() > before5, 30_000);
+      const retry2 = 'scontrol update nodename=nid000002 state=resume && scontrol reboot ASAP nextstate=resume nid000002';
+      expect(read(f.rebootLog)).toMatch(new RegExp(`: nothing was applied to nid000002: bosd unreachable; when bosd answers again, retry with: ${retry2}$`, 'm'));
+      expect(await reasonOf('nid000002')).toBe(`bosctl-reboot: bosd unreachable, nothing applied; retry: ${retry2}`);
+      expect((await states()).get('nid000002')).toMatch(/REBOOT_ISSUED/);
+      // Slurm ignores another reboot request for a node in REBOOT_ISSUED (state=down does not
+      // clear it either): the retry first takes it out of that state, then asks again.
+      const ignored = await scontrol('reboot', 'ASAP', 'nextstate=resume', 'nid000002');
+      expect(ignored.code, ignored.stderr).toBe(0);
+      await sleep(2000);
+      expect(read(f.ctldLog).match(/Issuing reboot request for nodes nid000002/g)?.length, 'reboot requests for nid000002').toBe(1);
+      // The recipe: bring bosd back, then run what the reason says.
+      await startBosd();
+      rebootConf();
+      const boots2 = sim.node(xname('nid000002')).bootCount;
+      for (const step of retry2.split(' && ')) {
+        const r = await scontrol(...step.split(' ').slice(1));
+        expect(r.code, `${step}: ${r.stderr}`).toBe(0);
+      }
+      await waitFor('slurmctld to run the reboot program again', () => (read(f.ctldLog).match(/Issuing reboot request for nodes nid000002/g)?.length ?? 0) === 2, 15_000);
+      await waitFor('the retried nid000002 back in service', () => inService(['nid000002']), 60_000);
+      expect(sim.node(xname('nid000002')).bootCount).toBe(boots2 + 1);
+      expect((await backend.getComponent('nid000002')).status.status).toBe('stable');
+
+      // --- 6. a DOWN node: scontrol reboot ASAP nextstate=resume again ------------------------
+      expect((await scontrol('update', 'nodename=nid000003', 'state=down', 'reason=bosctl real-slurm test, down')).code).toBe(0);
+      await waitFor('nid000003 DOWN', async () => /^DOWN/.test((await states()).get('nid000003') ?? ''), 10_000);
+      const boots3 = sim.node(xname('nid000003')).bootCount;
+      const fromDown = await scontrol('reboot', 'ASAP', 'nextstate=resume', 'nid000003');
+      expect(fromDown.code, fromDown.stderr).toBe(0);
+      await waitFor('nid000003 back in service from DOWN', () => inService(['nid000003']), 60_000);
+      expect(sim.node(xname('nid000003')).bootCount).toBe(boots3 + 1);
+      expect((await backend.getComponent('nid000003')).status.status).toBe('stable');
+
+      // --- 7. a node still rebooting: wait for bosd (as SlurmUser, with its wlm token) -------
+      const boots7 = sim.node(xname('nid000003')).bootCount;
+      expect((await scontrol('reboot', 'ASAP', 'nextstate=resume', 'nid000003')).code).toBe(0);
+      await waitFor('bosd to take nid000003', async () => (await backend!.getComponent('nid000003')).enabled, 15_000);
+      const asSlurm = slurmUser ? [paths.runuser!, '-u', 'slurm', '--'] : [];
+      const waitArgs = [process.execPath, BIN, '--server', bosd.url, '--token-file', f.token, 'component', 'wait', 'nid000003', '--stable', '--interval', '100', '--timeout', '60'];
+      const waited = await run([...asSlurm, ...waitArgs][0], [...asSlurm, ...waitArgs].slice(1), cliEnv, 70_000);
+      expect(waited.code, waited.stderr).toBe(0);
+      expect(waited.stdout).toBe(`${xname('nid000003')}: stable on ${V2_KERNEL}\n`);
+      expect(sim.node(xname('nid000003')).bootCount).toBe(boots7 + 1);
+      await waitFor('nid000003 back in service by itself', () => inService(['nid000003']), 30_000);
+
+      // --- 8. a bad token: nothing applied, the log and the reason say so ----------------------
+      const goodToken = read(f.token);
+      const past = new LocalBackend(f.db, { user: 'test', via: 'real-slurm test' }, () => new Date(Date.now() - 5 * 60_000));
+      const expired = (await past.createToken({ role: 'wlm', expires: '1m', description: 'expired' })).secret;
+      past.close();
+      const retry4 = 'scontrol update nodename=nid000004 state=resume && scontrol reboot ASAP nextstate=resume nid000004';
+      const badTokens: Array<[string, string, RegExp]> = [
+        ['malformed', 'not-a-token', /malformed token/],
+        ['unknown', 'bos_abcdefgh_' + 'x'.repeat(43), /unknown token/],
+        ['expired', expired, /token \S+ expired/],
+      ];
+      for (const [what, secret, says] of badTokens) {
+        writeFileSync(f.token, secret + '\n');
+        const before = failures();
+        // The first from IDLE (state=resume would refuse it), then the retry from REBOOT_ISSUED.
+        const steps = what === 'malformed' ? retry4.split(' && ').slice(1) : retry4.split(' && ');
+        for (const step of steps) expect((await scontrol(...step.split(' ').slice(1))).code, `${what}: ${step}`).toBe(0);
+        await waitFor(`the reboot program to fail with the ${what} token`, () => failures() > before, 20_000);
+        const lines = read(f.rebootLog).split('\n');
+        const last = lines.slice(lines.findLastIndex((l) => /called by slurmctld/.test(l)));
+        expect(last.join('\n'), what).toMatch(says);
+        expect(last.join('\n'), what).toMatch(new RegExp(`: nothing was applied to nid000004: bosd refused the token; once that is fixed, retry with: ${retry4}$`, 'm'));
+        expect(await reasonOf('nid000004'), what).toBe(`bosctl-reboot: bosd refused the token, nothing applied; retry: ${retry4}`);
+        expect(Object.values(sim.node(xname('nid000004')).resets).reduce((a, b) => a + b, 0), 'nid000004 resets').toBe(0);
+      }
+      writeFileSync(f.token, goodToken);
+      expect((await scontrol('update', 'nodename=nid000004', 'state=resume')).code).toBe(0);
+      await waitFor('nid000004 back in service', () => inService(['nid000004']), 20_000);
+      expect(Date.now() - started, 'the whole test').toBeLessThan(180_000);
     } finally {
       closing = true;
       await Promise.allSettled([...restarts]);
@@ -383,5 +524,5 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       backend?.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 200_000);
 });

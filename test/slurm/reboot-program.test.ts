@@ -51,7 +51,7 @@ describe.concurrent('the reboot program, as slurmctld runs it (controller mode)'
     for (const line of l) expect(line).toMatch(STAMPED);
     const text = l.map((x) => x.replace(STAMPED, ''));
     expect(text[0]).toMatch(/^called by slurmctld \(controller mode\) as \S+ for: nid000001,nid000002$/);
-    expect(text).toContain('succeeded 2: x1000c0s0b0n[0-1]: bosd reboots them into their staged state');
+    expect(text).toContain('succeeded 2: nid[000001-000002]: bosd reboots them into their staged state');
     expect(text.at(-1)).toBe('done: every node will be rebooted by bosd');
     const h = await json(['component', 'history', 'nid000002'], { db: s.db });
     expect(h.at(-1)).toMatchObject({ action: 'apply_staged', via: 'bosctl slurm reboot-program' });
@@ -61,16 +61,22 @@ describe.concurrent('the reboot program, as slurmctld runs it (controller mode)'
     const s = await setup();
     const r = await runRebootProgram(['nid[000003-000004]'], s);
     expect(r.code, r.log).toBe(0);
-    expect(r.log).toMatch(/succeeded 2: x1000c0s1b0n\[0-1\]/);
+    expect(r.log).toMatch(/succeeded 2: nid\[000003-000004\]: /);
   });
 
   it('unknown or unstaged nodes: a line each, and exit 1 so that slurmctld logs it', async () => {
     const s = await setup();
     const r = await runRebootProgram(['nid000001,bogus,nid000012'], s);
     expect(r.code).toBe(1);
-    expect(r.log).toMatch(/: succeeded 1: x1000c0s0b0n0: /);
-    expect(r.log).toMatch(/: ignored bogus: not a known node name: bosd does not reboot it$/m);
-    expect(r.log).toMatch(/: ignored x1000c1s1b0n1: nothing is staged for it: bosd does not reboot it$/m);
+    // Named as Slurm names them (the xname after), each with what to run next.
+    expect(r.log).toMatch(/: succeeded 1: nid000001: /);
+    expect(r.log).toMatch(/: ignored bogus: not a known node name: bosd does not reboot it; add it to bosctl's inventory, then retry with: scontrol update nodename=bogus state=resume && scontrol reboot ASAP nextstate=resume bogus$/m);
+    expect(r.log).toMatch(/: ignored nid000012 \(x1000c1s1b0n1\): nothing is staged for it: bosd does not reboot it; return it as it is: scontrol update nodename=nid000012 state=resume$/m);
+    // No Slurm here: the reason could not be set, and the log says so.
+    expect(r.log).toMatch(/: could not set the Slurm reason of nid000012: /);
+    // The known node that was ignored has it in its history.
+    const h = await json(['component', 'history', 'nid000012'], { db: s.db });
+    expect(h.at(-1)).toMatchObject({ action: 'apply_staged_ignored', via: 'bosctl slurm reboot-program', detail: { reason: 'nothing is staged for it' } });
     expect(r.log).toMatch(/: error: exit status 1: see the lines above; Slurm does not retry$/m);
   });
 
@@ -99,6 +105,8 @@ describe.concurrent('the reboot program, as slurmctld runs it (controller mode)'
     expect(r.log).toMatch(/bosctl: try 1 of 3: bosd at \S+ is not reachable: connection refused; trying again in 0.2 s/);
     expect(r.log).toMatch(/bosctl: try 2 of 3: .*; trying again in 0.4 s/);
     expect(r.log).toMatch(/bosctl: bosd at .* is not reachable: connection refused; gave up after 3 tries/);
+    // What to run once bosd is back, in the log (and as the node's Slurm reason: real-slurm.test.ts).
+    expect(r.log).toMatch(/: nothing was applied to nid000001: bosd unreachable; when bosd answers again, retry with: scontrol update nodename=nid000001 state=resume && scontrol reboot ASAP nextstate=resume nid000001$/m);
     expect(r.log).toMatch(/error: exit status 1/);
   });
 
@@ -155,9 +163,9 @@ describe('the reboot program, as slurmd runs it (no arguments)', () => {
     const r = await runRebootProgram([], { slurmConf, log });
     expect(r.code, r.log).toBe(0);
     expect(r.log).toMatch(/: called by slurmd \(slurmd mode\) as \S+ on /);
-    expect(r.log).toMatch(/: running: bosctl --no-color --db \S+ slurm reboot-program --attempts 3 --retry-delay 1 --self /);
+    expect(r.log).toMatch(/: running: bosctl --no-color --db \S+ slurm reboot-program --attempts 3 --retry-delay 1 --set-reason --self /);
     expect(r.log).toMatch(new RegExp(`: slurmd mode: applying the staged state of this host, ${host}$`, 'm'));
-    expect(r.log).toMatch(/: succeeded 1: x1000c0s0b0n0: /);
+    expect(r.log).toMatch(new RegExp(`: succeeded 1: ${host}: `));
   });
 });
 
@@ -185,7 +193,7 @@ describe('the reboot program through bosd\'s API with a wlm token', () => {
     t.file('etc/bosctl-reboot.conf', `server=${bosd.url}\ntoken_file=${token}\nlog=${log}\nnode=${process.execPath}\n`);
     const r = await runRebootProgram(['nid000002'], { slurmConf, log });
     expect(r.code, r.log).toBe(0);
-    expect(r.log).toMatch(/: succeeded 1: x1000c0s0b0n1: /);
+    expect(r.log).toMatch(/: succeeded 1: nid000002: /);
     const h = await backend.componentHistory('nid000002');
     expect(h.find((e) => e.action === 'apply_staged')).toMatchObject({ actor: `token:${wlm.token.id}`, via: expect.stringMatching(/^POST \/v2\/applystaged \(bosctl\/[\d.]+ \(.+@.+; bosctl slurm reboot-program\)\)$/) });
     const deadline = Date.now() + 30_000;

@@ -204,7 +204,7 @@ describe.concurrent('bosctl slurm reboot-program', () => {
     const r = await ok(['slurm', 'reboot-program', 'nid000001,nid000004'], { db });
     expect(lines(r.stdout)).toEqual([
       'controller mode: applying the staged state of nid000001,nid000004',
-      'succeeded 2: x1000c0s0b0n0,x1000c0s1b0n1: bosd reboots them into their staged state',
+      'succeeded 2: nid[000001,000004]: bosd reboots them into their staged state',
     ]);
     const h = await json(['component', 'history', 'nid000004'], { db });
     expect(h.at(-1)).toMatchObject({ action: 'apply_staged', via: 'bosctl slurm reboot-program' });
@@ -216,11 +216,13 @@ describe.concurrent('bosctl slurm reboot-program', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stdout)).toEqual([
       'controller mode: applying the staged state of nid[000005-000006],nid000010,bogus',
-      'succeeded 2: x1000c0s2b0n[0-1]: bosd reboots them into their staged state',
-      'ignored x1000c1s0b0n1: nothing is staged for it: bosd does not reboot it',
-      'ignored bogus: not a known node name: bosd does not reboot it',
+      'succeeded 2: nid[000005-000006]: bosd reboots them into their staged state',
+      'ignored nid000010 (x1000c1s0b0n1): nothing is staged for it: bosd does not reboot it; return it as it is: scontrol update nodename=nid000010 state=resume',
+      'ignored bogus: not a known node name: bosd does not reboot it; add it to bosctl\'s inventory, then retry with: scontrol update nodename=bogus state=resume && scontrol reboot ASAP nextstate=resume bogus',
     ]);
-    expect(lines(r.stderr)).toEqual(['bosctl: 2 ignored of 4 node(s): Slurm waits ResumeTimeout for them, then marks them DOWN; "scontrol update nodename=NODE state=resume" returns one at once']);
+    expect(lines(r.stderr)).toEqual(['bosctl: 2 ignored of 4 node(s) (bogus,nid000010): Slurm waits ResumeTimeout for them, then marks them DOWN; see the lines above for what to run']);
+    // Without --set-reason nothing asks Slurm anything; the known ignored node has an event.
+    expect(await json(['component', 'history', 'nid000010', '--last', '1'], { db })).toMatchObject([{ action: 'apply_staged_ignored', via: 'bosctl slurm reboot-program' }]);
     for (const args of [[], [''], ['  '], ['--self', 'nid000001']]) {
       const e = await bosctl(['slurm', 'reboot-program', ...args], { db });
       expect(e.code, JSON.stringify(args)).toBe(2);
@@ -235,6 +237,6 @@ describe.concurrent('bosctl slurm reboot-program', () => {
     await ok(['inventory', 'import', f], { db: t.db });
     await ok(['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--limit', 'nid000001', '--name', 'up'], { db: t.db });
     const r = await ok(['slurm', 'reboot-program', '--self'], { db: t.db });
-    expect(lines(r.stdout)).toEqual([`slurmd mode: applying the staged state of this host, ${host}`, 'succeeded 1: x1000c0s0b0n0: bosd reboots them into their staged state']);
+    expect(lines(r.stdout)).toEqual([`slurmd mode: applying the staged state of this host, ${host}`, `succeeded 1: ${host}: bosd reboots them into their staged state`]);
   });
 });

@@ -6,14 +6,22 @@ import { queryBool, requireObject } from '../query.js';
 import type { ApiDeps, Route } from '../server.js';
 import { HealthBoard, type DependencyHealth, type DependencyName } from '../../daemon/health.js';
 
-export function versionBody(version: string) {
-  const [major, minor, patch] = version.split('.');
-  return { major, minor, patch, links: [{ rel: 'self', href: '/v2' }] };
+/**
+ * The BOS API version bosd implements (the reference spec is BOS release 2.50's). BOS answers
+ * its release version here (server/controllers/v2/base.py, from its OpenAPI file); bosd's own
+ * version rides in the Bosd-Version header (bosctl doctor compares it with bosctl's).
+ */
+export const BOS_API_VERSION = '2.50.0';
+
+/** BOS's Version body: `details` (GET /v2, /v2/version) adds the link to the versions resource. */
+export function versionBody(details: boolean) {
+  const [major, minor, patch] = BOS_API_VERSION.split('.');
+  return { major, minor, patch, links: [{ rel: 'self', href: '/' }, ...(details ? [{ rel: 'versions', href: '/v2' }] : [])] };
 }
 
 export const miscRoutes: Route[] = [
-  { method: 'GET', path: '/', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(deps.version) }) },
-  { method: 'GET', path: '/version', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(deps.version) }) },
+  { method: 'GET', path: '/', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(true), headers: { 'Bosd-Version': deps.version } }) },
+  { method: 'GET', path: '/version', perm: 'public', handler: ({ deps }) => ({ status: 200, body: versionBody(true), headers: { 'Bosd-Version': deps.version } }) },
   {
     // BOS's body (its schema allows no other field); a database that cannot be written is
     // "not_available", as BOS says of its own. The dependencies are the extension below.

@@ -1,6 +1,6 @@
 import { bosError, isBosError } from '../../core/errors.js';
 import { assertBody } from '../../core/validate-body.js';
-import { createSession, deleteSession, deleteSessions, getSession, listSessions, patchSession, sessionStatus, type SessionCreateRequest, type SessionFilter } from '../../services/sessions.js';
+import { createSession, deleteSession, deleteSessions, getSession, listSessions, patchSession, saveSessionStatus, sessionStatus, type SessionCreateRequest, type SessionFilter } from '../../services/sessions.js';
 import { getOptions } from '../../services/options.js';
 import { queryBool, queryInt, queryString, requireObject } from '../query.js';
 import { abortSession, resumeSession, rollback, sessionHistory, type RollbackRequest } from '../../services/rollout.js';
@@ -15,21 +15,26 @@ export const sessionRoutes: Route[] = [
     method: 'POST', path: '/sessions', perm: 'admin',
     handler: async ({ body, query, ctx }) => {
       assertBody('V2SessionCreate', requireObject(body, 'session'), 'session');
-      // bosctl's extensions ride in the query, so the body stays BOS's.
+      // bosctl's extensions ride in the query, so the body stays BOS's. strict=true: bosctl's own
+      // checks (an unknown name in the limit, no node at all: 400 before anything is written);
+      // without it BOS's rules (operators/session_setup.py): stored as given, ended by bosd's setup.
       const force = queryBool(query, 'force') ?? !getOptions(ctx).skip_current_nodes;
+      const strict = queryBool(query, 'strict') === true;
       let created;
       try {
         created = await createSession(ctx, {
-          ...(body as SessionCreateRequest), force, dry_run: queryBool(query, 'dry_run'), max_failures: queryString(query, 'max_failures', 16),
+          ...(body as SessionCreateRequest), force, dry_run: queryBool(query, 'dry_run'), max_failures: queryString(query, 'max_failures', 16), strict,
         });
       } catch (e) {
-        // BOS answers an unknown template with 400 (the spec lists no 404 here).
-        if (isBosError(e) && e.code === 'BOS_TEMPLATE_NOT_FOUND') throw Object.assign(e, { httpStatus: 400, title: 'Bad Request' });
+        // BOS answers an unknown template with 400 (the spec lists no 404 here), and a template
+        // whose image manifest cannot be read (S3 down included) with 400: it fails its check.
+        if (isBosError(e) && (e.code === 'BOS_TEMPLATE_NOT_FOUND' || e.code === 'BOS_SERVER_UNREACHABLE')) throw Object.assign(e, { httpStatus: 400, title: 'Bad Request' });
         throw e;
       }
       if (created.dry_run) return { status: 200, body: { dry_run: true, session: created.session, plan: created.plan, warnings: created.warnings, current: created.current } };
       return {
-        status: 201, body: created.session, changed: true,
+        // BOS's session ("components" is "" until setup); bosctl's client (it sends strict) also gets the nodes it set.
+        status: 201, body: query.has('strict') ? { ...created.session, nodes: created.nodes } : created.session, changed: true,
         // bosctl shows these; BOS clients ignore an unknown header.
         headers: {
           ...(created.warnings.length ? { 'Bosctl-Warnings': encodeURIComponent(JSON.stringify(created.warnings)) } : {}),
@@ -82,11 +87,11 @@ export const sessionRoutes: Route[] = [
   },
   { method: 'GET', path: '/sessions/:id/status', perm: 'admin', handler: ({ params, ctx }) => ({ status: 200, body: sessionStatus(ctx, params.id).extended }) },
   {
-    // BOS's operators call this to keep a complete session's status; bosd computes it live.
+    // BOS: computes the extended status, saves it and returns it (its completion operator calls this).
     method: 'POST', path: '/sessions/:id/status', perm: 'admin',
     handler: ({ params, ctx, body }) => {
       if (body !== undefined && (typeof body !== 'object' || body === null)) throw bosError('BOS_VALUE_INVALID', 'the body, if any, must be a JSON object');
-      return { status: 200, body: getSession(ctx, params.id) };
+      return { status: 200, body: saveSessionStatus(ctx, params.id), changed: true };
     },
   },
 ];

@@ -6,6 +6,7 @@ import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
 import { printList, printListOrNote, printOne, renderFields } from '../output/format.js';
 import { componentView, eventView } from '../output/views.js';
+import { registerWait } from './component-wait.js';
 
 function boolFlag(name: string, v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
@@ -16,7 +17,7 @@ function boolFlag(name: string, v: string | undefined): boolean | undefined {
 
 export function register(program: Command, deps: CliDeps): void {
   const c = program.command('component').description('components: each node\'s desired, staged and actual state, phase and status')
-    .addHelpText('after', '\nExamples:\n  bosctl component list --status failed -o wide\n  bosctl component describe nid000001\n  bosctl component history nid000001');
+    .addHelpText('after', '\nExamples:\n  bosctl component list --status failed -o wide\n  bosctl component describe nid000001\n  bosctl component history nid000001\n  bosctl component wait --self --stable --timeout 30m');
 
   c.command('list')
     .alias('ls')
@@ -81,4 +82,6 @@ export function register(program: Command, deps: CliDeps): void {
       const events = await (await deps.backend(cmd)).componentHistory(name, o.last);
       await printList(deps.io, eventView, events, { format: g.output, noHeaders: !g.headers });
     });
+
+  registerWait(c, deps);
 }

@@ -294,9 +294,9 @@ const RETRY_DELAY_MAX_MS = 10_000;
 
 /**
  * Follows a session to its end (status --watch, create --wait) and returns its last status.
- * The end: complete, or no node left to settle (see unsettledCount) — a failed node stays
- * enabled, so its session does not complete until someone clears it, and a staged session
- * stays running while its stage is kept.
+ * The end: complete, or no node left to settle (see unsettledCount) — a staged session
+ * stays running while its stage is kept (a failed node is disabled, as in BOS, so it does not
+ * keep its session open).
  * Between looks a spinner on stderr (a terminal only) says how far it is.
  */
 async function followSession(name: string, backend: Backend, deps: CliDeps, o: FollowOptions): Promise<StatusReport> {

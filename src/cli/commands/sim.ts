@@ -1,8 +1,9 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { bosError } from '../../core/errors.js';
 import type { CliDeps } from '../context.js';
 import { globalsOf } from '../context.js';
+import { assertOwnerOnly } from '../files.js';
 import { printData } from '../output/format.js';
 
 interface SimFlags {
@@ -15,6 +16,8 @@ interface SimFlags {
   inventory?: string;
   credentialsFile?: string;
   bosUrl?: string;
+  bosTokenFile?: string;
+  portBase?: number;
   fault: string[];
   timing: string[];
   seed: number;
@@ -34,15 +37,21 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--inventory <file>', 'write the inventory (JSON) for "bosctl inventory import"')
     .option('--credentials-file <file>', 'write a Redfish credentials file for bosd (mode 600)')
     .option('--bos-url <url>', 'where booted nodes report (bosd\'s API)')
+    .option('--bos-token-file <file>', 'a node token (bosctl token create --role node) the nodes report their boots with (mode 600)')
+    .option('--port-base <port>', 'listen on fixed ports from this one: BSS, CFS +1, control +2, Redfish +3 (per-port BMCs: +3, +4, ...)', parsePort)
     .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused, bmc_conn_reset, reset_no_answer (repeatable)', collect, [])
     .option('--timing <name=seconds>', 'simulated seconds of gracefulOff, forceOff, powerOn, boot, configure (repeatable)', collect, [])
     .option('--seed <n>', 'seed of fault rates', (v) => Number(v), 1)
     .addHelpText('after', `
 Runs until interrupted. Prints the URLs (as JSON with -o json). Faults can also be set at
-run time: POST {"kind","xnames","on"} to the control URL's /faults.
+run time: POST {"kind","xnames","on"} to the control URL's /faults. Without --port-base
+the system picks free ports; everything listens on 127.0.0.1 only. A bosd that requires
+tokens for boot reports needs --bos-token-file (a node token without --node reports for
+every simulated node).
 
 Examples:
   bosctl sim --nodes 64 --inventory /tmp/nodes.json --credentials-file /tmp/redfish.json
+  bosctl sim --nodes 16 --port-base 18000 --bos-url http://127.0.0.1:8180 --bos-token-file /tmp/node-token
   bosctl sim --nodes 1000 --fault graceful_ignored@0.05 --fault never_boots:x1000c0s0b0n0 -o json`)
     .action(async (o: SimFlags, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -54,11 +63,13 @@ Examples:
         if (!m) throw bosError('BOS_VALUE_INVALID', `invalid --timing "${t}": expected NAME=SECONDS, e.g. boot=60`);
         timings[m[1]] = Number(m[2]);
       }
+      if (o.bosTokenFile !== undefined && !o.bosUrl) throw bosError('BOS_USAGE', '--bos-token-file needs --bos-url: the token is what the nodes send to bosd there');
+      const bosToken = o.bosTokenFile === undefined ? undefined : readToken(o.bosTokenFile);
       let sim;
       try {
         sim = await startSimulator({
           nodes: o.nodes, timeScale: o.timeScale, profile: o.profile, bmcMode: o.bmcMode, initialPower: o.initialPower,
-          bosUrl: o.bosUrl, faults, timings, seed: o.seed, bmcKeepAlive: o.bmcKeepAlive === true,
+          bosUrl: o.bosUrl, bosToken, faults, timings, seed: o.seed, bmcKeepAlive: o.bmcKeepAlive === true, portBase: o.portBase,
         });
       } catch (e) {
         if ((e as { code?: string }).code) throw e;
@@ -84,6 +95,27 @@ Examples:
         process.once('SIGTERM', stop);
       });
     });
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535) throw bosError('BOS_VALUE_INVALID', `invalid --port-base "${v}": expected a port from 1 to 65535`);
+  return n;
+}
+
+/** The token file's first line; refused when others may read it, as --token-file is. */
+function readToken(path: string): string {
+  assertOwnerOnly(path, '--bos-token-file');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw bosError('BOS_FILE_UNREADABLE', `cannot read --bos-token-file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  const token = text.split('\n')[0].trim();
+  if (token === '') throw bosError('BOS_VALUE_INVALID', `--bos-token-file ${path} is empty: write a node token in it (bosctl token create --role node)`);
+  return token;
 }
 
 function parseFault(text: string): { kind: never; xnames?: string[]; rate?: number } {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { bosError, isBosError } from '../../core/errors.js';
-import { compareNatural, compressHostlist } from '../../core/hostlist.js';
+import { compareNatural, compressHostlist, expandHostlist } from '../../core/hostlist.js';
 import type { Options } from '../../core/options.js';
 import type { Component, InventoryNode } from '../../core/types.js';
 import type { ApplyStagedReport } from '../../services/apply-staged.js';
@@ -228,7 +228,7 @@ function nonNegativeNumber(name: string, max: number) {
 
 interface ConfigFlags { configureAllowance: number; rebootProgram?: string }
 interface RebootStagedFlags { session: string; batch?: number; reason?: string; dryRun?: boolean; scontrol: string; includeApplied?: boolean }
-interface RebootProgramFlags { self?: boolean; attempts: number; retryDelay: number }
+interface RebootProgramFlags { self?: boolean; attempts: number; retryDelay: number; setReason?: boolean; scontrol: string }
 
 export function register(program: Command, deps: CliDeps): void {
   const slurm = program.command('slurm')
@@ -349,6 +349,8 @@ Examples:
     .option('--self', 'this host\'s node (slurmd runs the RebootProgram on the node, with no arguments)')
     .addOption(new Option('--attempts <n>', 'tries to reach bosd').argParser(positiveInt('--attempts', 1, 100)).default(5))
     .addOption(new Option('--retry-delay <seconds>', 'wait after the first failed try; each wait is one such step longer').argParser(nonNegativeNumber('--retry-delay', 600)).default(2))
+    .option('--set-reason', 'set the Slurm reason of each node that was not applied to what to run next (scontrol update nodename=N reason=...)')
+    .option('--scontrol <path>', 'the scontrol program, for --set-reason', 'scontrol')
     .addHelpText('after', `
 Unlike apply-staged, every node Slurm names is rebooted (also one already running its
 staged state: Slurm waits for the reboot), and a node bosd ignores (unknown, nothing
@@ -375,7 +377,11 @@ async function runRebootProgram(nodes: string[], o: RebootProgramFlags, cmd: Com
   if (!o.self && nodes.every((n) => n.trim() === '')) {
     throw bosError('BOS_NO_NODES', 'the node list is empty: Slurm passed an empty argument; nothing was applied');
   }
+  if (o.scontrol.trim() === '') throw bosError('BOS_VALUE_INVALID', '--scontrol is empty: give the scontrol program\'s path, or leave --scontrol out');
   const args = o.self ? [selfNames().at(-1)!] : nodes;
+  // Slurm's own names for the nodes, in its order: what the log and the retry advice use.
+  const slurmNames = uniqueNames(args);
+  const slurm = new SlurmNotes(o, deps, out);
   out(o.self ? `slurmd mode: applying the staged state of this host, ${args[0]}` : `controller mode: applying the staged state of ${args.join(' ')}`);
   const backend = await deps.backend(cmd);
   let report: ApplyStagedReport | undefined;
@@ -386,6 +392,11 @@ async function runRebootProgram(nodes: string[], o: RebootProgramFlags, cmd: Com
       break;
     } catch (e) {
       if (!isRetryable(e) || attempt >= o.attempts) {
+        const unreachable = isRetryable(e);
+        const why = unreachable ? 'bosd unreachable' : isBosError(e) && (e.code === 'BOS_UNAUTHORIZED' || e.code === 'BOS_FORBIDDEN') ? 'bosd refused the token' : `error ${isBosError(e) ? e.code : (e as Error).name}`;
+        const retry = retryCommand(slurmNames);
+        out(`nothing was applied to ${compressHostlist(slurmNames)}: ${why}; ${unreachable ? 'when bosd answers again' : 'once that is fixed'}, retry with: ${retry}`);
+        await slurm.setReason(slurmNames, `${why}, nothing applied; retry: ${retry}`);
         if (isRetryable(e) && o.attempts > 1 && isBosError(e)) {
           throw bosError(e.code, `${tryMessage(e)}; gave up after ${attempt} tries`, e.hint);
         }
@@ -396,17 +407,110 @@ async function runRebootProgram(nodes: string[], o: RebootProgramFlags, cmd: Com
       await sleep(wait * 1000);
     }
   }
+  const bad = [...report.failed, ...report.ignored];
+  // Every node applied: Slurm's names are the answer as they stand (no inventory read).
+  const allApplied = bad.length === 0 && report.succeeded.length === slurmNames.length;
+  const nameOf = allApplied ? (x: string) => x : await slurmNamer(slurmNames, backend);
+  const succeededNames = allApplied ? slurmNames : report.succeeded.map(nameOf);
   if (g.output === 'json' || g.output === 'yaml') {
-    await printData(deps.io, g.output, { succeeded: report.succeeded, failed: report.failed, ignored: report.ignored, reasons: report.reasons });
+    await printData(deps.io, g.output, {
+      succeeded: report.succeeded, failed: report.failed, ignored: report.ignored, reasons: report.reasons,
+      slurm_names: Object.fromEntries(bad.map((x) => [x, nameOf(x)])),
+    });
   } else {
-    if (report.succeeded.length) out(`succeeded ${report.succeeded.length}: ${compressHostlist(report.succeeded)}: bosd reboots them into their staged state`);
-    for (const x of report.failed) out(`failed ${x}: ${report.reasons[x] ?? 'unknown reason'}`);
-    for (const x of report.ignored) out(`ignored ${x}: ${report.reasons[x] ?? 'nothing staged'}: bosd does not reboot it`);
+    if (report.succeeded.length) out(`succeeded ${report.succeeded.length}: ${compressHostlist(succeededNames)}: bosd reboots them into their staged state`);
+    for (const x of report.failed) out(`failed ${named(x, nameOf)}: ${report.reasons[x] ?? 'unknown reason'}: fix it, then retry with: ${retryCommand([nameOf(x)])}`);
+    for (const x of report.ignored) out(`ignored ${named(x, nameOf)}: ${report.reasons[x] ?? 'nothing staged'}: bosd does not reboot it; ${adviceFor(report.reasons[x], nameOf(x))}`);
   }
-  const bad = report.failed.length + report.ignored.length;
-  if (bad > 0) {
-    const total = report.succeeded.length + bad;
+  // One Slurm reason per kind of trouble, on those nodes.
+  const groups = new Map<string, string[]>();
+  for (const x of bad) {
+    const why = report.reasons[x] ?? 'not applied';
+    const key = `${report.failed.includes(x) ? 'failed' : 'ignored'}: ${why}`;
+    groups.set(key, [...(groups.get(key) ?? []), nameOf(x)]);
+  }
+  for (const [why, names] of groups) {
+    await slurm.setReason(names, `${why}; ${why.startsWith('ignored: nothing is staged') ? `return it as it is: scontrol update nodename=${compressHostlist(names)} state=resume` : `fix it, then retry: ${retryCommand(names)}`}`);
+  }
+  if (bad.length > 0) {
+    const total = report.succeeded.length + bad.length;
     const parts = [report.failed.length ? `${report.failed.length} failed` : '', report.ignored.length ? `${report.ignored.length} ignored` : ''].filter(Boolean).join(', ');
-    throw new CommandFailed(`${parts} of ${total} node(s): Slurm waits ResumeTimeout for them, then marks them DOWN; "scontrol update nodename=NODE state=resume" returns one at once`);
+    throw new CommandFailed(`${parts} of ${total} node(s) (${compressHostlist(bad.map(nameOf))}): Slurm waits ResumeTimeout for them, then marks them DOWN; see the lines above for what to run`);
+  }
+}
+
+/**
+ * The retry that works for a node whose reboot request was not handed to bosd: Slurm ignores
+ * another reboot request while the node is REBOOT_ISSUED, so it is resumed first (nothing
+ * reboots it meanwhile), then asked for again (docs/slurm.md, proven by real-slurm.test.ts).
+ */
+export function retryCommand(names: string[]): string {
+  const h = compressHostlist(names);
+  return `scontrol update nodename=${h} state=resume && scontrol reboot ASAP nextstate=resume ${h}`;
+}
+
+function adviceFor(reason: string | undefined, name: string): string {
+  if (reason?.startsWith('nothing is staged')) return `return it as it is: scontrol update nodename=${name} state=resume`;
+  if (reason?.startsWith('not a known node')) return `add it to bosctl's inventory, then retry with: ${retryCommand([name])}`;
+  return `retry with: ${retryCommand([name])}`;
+}
+
+function named(xname: string, nameOf: (x: string) => string): string {
+  const n = nameOf(xname);
+  return n === xname ? n : `${n} (${xname})`;
+}
+
+function uniqueNames(args: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const arg of args) {
+    for (const word of arg.split(/\s+/)) {
+      if (word === '') continue;
+      let names: string[];
+      try {
+        names = expandHostlist(word);
+      } catch {
+        names = [word];
+      }
+      for (const n of names) if (!seen.has(n)) { seen.add(n); out.push(n); }
+    }
+  }
+  return out;
+}
+
+/** xname → the name Slurm gave (bosd answers in xnames), through the inventory. */
+async function slurmNamer(given: string[], backend: { listInventory(): Promise<InventoryNode[]> }): Promise<(x: string) => string> {
+  let inventory: InventoryNode[] = [];
+  try {
+    inventory = await backend.listInventory();
+  } catch {
+    return (x) => x; // names as bosd gave them: better than no log line
+  }
+  const byXname = new Map(inventory.map((n) => [n.xname, n]));
+  const lowerGiven = given.map((g) => [g, g.toLowerCase()] as const);
+  return (x) => {
+    const n = byXname.get(x);
+    if (!n) return x;
+    const names = new Set([x, n.hostname, n.hostname?.split('.')[0], ...n.aliases].filter((v): v is string => !!v).map((v) => v.toLowerCase()));
+    const hit = lowerGiven.find(([, l]) => names.has(l) || (n.nid !== null && /^(?:nid)?0*\d+$/.test(l) && Number(l.replace(/^nid/, '')) === n.nid));
+    return hit ? hit[0] : (n.hostname?.split('.')[0] ?? x);
+  };
+}
+
+/** Sets the Slurm reason of nodes the program could not hand to bosd (with --set-reason). */
+class SlurmNotes {
+  constructor(private readonly o: RebootProgramFlags, private readonly deps: CliDeps, private readonly out: (line: string) => void) {}
+
+  async setReason(names: string[], why: string): Promise<void> {
+    if (!this.o.setReason || names.length === 0) return;
+    const hostlist = compressHostlist(names);
+    const reason = `bosctl-reboot: ${why}`.replace(/[\r\n]+/g, ' ');
+    try {
+      const r = await runScontrol(this.o.scontrol, ['update', `nodename=${hostlist}`, `reason=${reason}`], this.deps.env);
+      if (r.code === 0) this.out(`Slurm reason of ${hostlist} set: ${reason}`);
+      else this.out(`could not set the Slurm reason of ${hostlist}: ${firstLine(r.stderr) || firstLine(r.stdout) || `scontrol exit status ${r.code}`}`);
+    } catch (e) {
+      this.out(`could not set the Slurm reason of ${hostlist}: cannot run ${this.o.scontrol}: ${(e as Error).message}`);
+    }
   }
 }

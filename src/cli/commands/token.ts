@@ -14,6 +14,7 @@ const tokenView: ResourceView<TokenInfo> = {
     { header: 'ID', value: (t) => t.id },
     { header: 'ROLE', value: (t) => t.role },
     { header: 'NODE', value: (t) => t.node ?? (t.role === 'node' ? 'any' : '-') },
+    { header: 'TENANT', value: (t) => t.tenant ?? '-' },
     { header: 'EXPIRES', value: (t) => t.expires_at ?? 'never' },
     { header: 'STATE', value: (t) => (t.revoked_at ? 'revoked' : t.expires_at && Date.parse(t.expires_at) <= Date.now() ? 'expired' : 'active') },
     { header: 'DESCRIPTION', value: (t) => t.description || '-' },
@@ -41,7 +42,11 @@ read is refused wherever bosctl reads it.
 
 Examples:
   bosctl token create --role wlm --description slurmctld --output-file /etc/slurm/bosd-token
-  bosctl token create --role node --node x1000c0s0b0n0 --expires 30d`)
+  bosctl token create --role node --node x1000c0s0b0n0 --expires 30d
+  bosctl token create --role admin --tenant blue --output-file blue-admin.token
+
+With --tenant T the token is bound to tenant T: it only ever acts as T, whatever
+Cray-Tenant-Name it sends (another tenant's name is refused with 403).`)
     .action(async (o: { role: string; node?: string; expires?: string; description?: string; outputFile?: string; force?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
       if (o.force && o.outputFile === undefined) throw bosError('BOS_USAGE', '--force goes with --output-file: it allows replacing that file');

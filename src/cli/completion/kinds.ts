@@ -2,7 +2,7 @@ import type { Argument, Command, Option } from 'commander';
 import { STATUSES } from '../../core/types.js';
 
 /** The things bosctl can name that live in the database (or behind bosd's API). */
-export type NameKind = 'template' | 'session' | 'node' | 'group' | 'role' | 'token';
+export type NameKind = 'template' | 'session' | 'node' | 'group' | 'role' | 'token' | 'tenant';
 
 /** What a value is, and so what completes it. */
 export type ValueKind =
@@ -46,6 +46,7 @@ const NAME_OF: Record<string, NameKind> = {
   session: 'session',
   'staged-session': 'session',
   token: 'token',
+  tenant: 'tenant',
 };
 
 function placeholderOf(flags: string): string | undefined {

@@ -37,6 +37,8 @@ export function localNameSource(path: string): NameSource | undefined {
     token: () => rows<{ id: string; role: string; description: string }>(
       'SELECT id, role, description FROM tokens WHERE revoked_at IS NULL AND id >= ? AND id < ?',
     ).map((r) => tokenNamed(r.id, r.role, r.description)),
+    tenant: () => rows<{ name: string; description: string }>('SELECT name, description FROM tenants WHERE name >= ? AND name < ?')
+      .map((r) => (r.description ? { value: r.name, description: r.description } : { value: r.name })),
   };
 
   return {

@@ -33,6 +33,7 @@ export function remoteNameSource(opts: RemoteBackendOptions): NameSource {
     group: () => tally((n) => n.groups),
     role: () => tally(roleKeys),
     token: async () => (await backend.listTokens()).filter((t) => !t.revoked_at).map((t) => tokenNamed(t.id, t.role, t.description)),
+    tenant: async () => (await backend.listTenants()).map((t) => (t.description ? { value: t.name, description: t.description } : { value: t.name })),
   };
 
   return {
