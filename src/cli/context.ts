@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 import { loadCliConfig, type CliConfig } from './config-file.js';
 import type { Io } from './io.js';
 import { parseOutputFormat, type OutputFormat } from './output/format.js';
-import { defaultDbPath } from './paths.js';
+import { defaultDbPath } from '../core/paths.js';
 
 export interface GlobalOptions {
   db?: string;
@@ -30,12 +30,6 @@ export interface RemoteSettings {
   tokenFile?: string;
   caBundle?: string;
 }
-
-/**
- * The environment of the running command (createDeps sets it): globalsOf needs it for the
- * configuration file and BOSCTL_SERVER, and commands call globalsOf with the command only.
- */
-let activeEnv: NodeJS.ProcessEnv = process.env;
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v !== undefined && v.trim() !== '' ? v : undefined;
@@ -88,7 +82,7 @@ function resolveTarget(o: Record<string, unknown>, env: NodeJS.ProcessEnv, confi
  * --tenant, else BOSCTL_TENANT: sent as Cray-Tenant-Name to bosd, applied by the services
  * locally. An empty --tenant is an error; an empty BOSCTL_TENANT means none.
  */
-export function tenantOf(cmd: Command, env: NodeJS.ProcessEnv = activeEnv): string | undefined {
+export function tenantOf(cmd: Command, env: NodeJS.ProcessEnv): string | undefined {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   const fromFlag = flag(o, 'tenant', '--tenant', 'a tenant name (bosctl tenant list), or leave --tenant out');
   if (fromFlag !== undefined) return fromFlag.trim();
@@ -96,7 +90,7 @@ export function tenantOf(cmd: Command, env: NodeJS.ProcessEnv = activeEnv): stri
 }
 
 /** Where the command's backend is: the remote settings, or undefined for the local database. */
-export function remoteSettingsOf(cmd: Command, env: NodeJS.ProcessEnv = activeEnv): RemoteSettings | undefined {
+export function remoteSettingsOf(cmd: Command, env: NodeJS.ProcessEnv): RemoteSettings | undefined {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   return resolveTarget(o, env, () => loadCliConfig(env));
 }
@@ -133,15 +127,26 @@ export interface CliDeps {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   backend(cmd: Command): Promise<Backend>;
+  /** What a command's run function gets: these, with the global flags resolved, and no commander object. */
+  forCommand(cmd: Command): RunDeps;
   close(): void;
 }
 
-export function globalsOf(cmd: Command): GlobalOptions {
+/** A run function's dependencies (gh's Factory): everything it needs, nothing of commander. */
+export interface RunDeps {
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  /** The global flags with the environment and the configuration file applied. */
+  readonly globals: GlobalOptions;
+  backend(): Promise<Backend>;
+}
+
+export function globalsOf(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   if (o.db !== undefined && String(o.db).trim() === '') {
     throw bosError('BOS_VALUE_INVALID', '--db is empty: give the database file\'s path, or leave --db out for the default');
   }
-  const env = activeEnv;
   const remote = resolveTarget(o, env, () => loadCliConfig(env));
   return {
     db: o.db as string | undefined,
@@ -202,14 +207,17 @@ export function isReadOnlyCommand(cmd: Command): boolean {
  */
 export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDeps {
   let backend: Backend | undefined;
-  activeEnv = env;
-  return {
+  const deps: CliDeps = {
     io,
     env,
     now: () => new Date(),
+    forCommand(cmd) {
+      // Resolved first, as commands always did: a bad -o or BOSCTL_OUTPUT fails before any work.
+      return { io, env, now: deps.now, globals: globalsOf(cmd, env), backend: () => deps.backend(cmd) };
+    },
     async backend(cmd) {
       if (!backend) {
-        const g = globalsOf(cmd);
+        const g = globalsOf(cmd, env);
         const remote = remoteSettingsOf(cmd, env);
         if (remote) {
           // A token file others can read is refused before it is used (its secret is an API key).
@@ -226,4 +234,5 @@ export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDep
     },
     close() { backend?.close(); },
   };
+  return deps;
 }

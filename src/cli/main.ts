@@ -62,8 +62,8 @@ export function reportError(e: unknown, io: Io, verbose: boolean): number {
     return EXIT.BAD_INPUT;
   }
   if (e instanceof CommandFailed) {
-    io.err(`bosctl: ${oneLine(e.message)}\n`);
-    return EXIT.FAILED;
+    io.err(`bosctl: ${oneLine(e.message)}${verbose ? ` [${e.code}]` : ''}\n`);
+    return e.exitCode;
   }
   if (isBosError(e)) {
     io.err(`bosctl: ${oneLine(e.message)}${e.hint ? ` (hint: ${oneLine(e.hint)})` : ''}${verbose ? ` [${e.code}]` : ''}\n`);

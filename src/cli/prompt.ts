@@ -67,7 +67,7 @@ async function cancellable<T>(answer: Promise<T>): Promise<T> {
     return await answer;
   } catch (e) {
     if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError' || e.name === 'CancelPromptError')) {
-      throw new CommandFailed('cancelled: nothing was changed');
+      throw new CommandFailed('BOS_NOT_CONFIRMED', 'cancelled: nothing was changed');
     }
     throw e;
   }
@@ -94,5 +94,5 @@ export async function confirmNow(io: Io, opts: {
   if (!canPrompt(io)) {
     throw bosError('BOS_CONFIRMATION_REQUIRED', `${opts.what} and there is no terminal to confirm it on: nothing was changed`);
   }
-  if (!(await io.prompter().confirm(opts.question, false))) throw new CommandFailed('not confirmed: nothing was changed');
+  if (!(await io.prompter().confirm(opts.question, false))) throw new CommandFailed('BOS_NOT_CONFIRMED', 'not confirmed: nothing was changed');
 }

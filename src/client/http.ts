@@ -8,6 +8,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import type { Socket } from 'node:net';
 import { bosError, type BosError } from '../core/errors.js';
 import type { Endpoint } from './endpoint.js';
+import { RetriesExhausted, withRetry } from '../core/retry.js';
 
 export interface HttpResponse {
   status: number;
@@ -129,32 +130,28 @@ function hostHeader(ep: Endpoint): string {
   return ep.port === defaultPort ? host : `${host}:${ep.port}`;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Sends a request, retrying as `retry` allows; transport failures become BOS_SERVER_UNREACHABLE. */
 export async function exchange(
   ep: Endpoint, method: string, path: string,
   opts: { headers: OutgoingHttpHeaders; body?: Buffer; retry: RetryClass; transport: TransportOptions },
 ): Promise<HttpResponse> {
   const t = opts.transport;
-  let delay = t.backoffMs;
-  for (let attempt = 1; ; attempt++) {
-    const last = attempt >= t.attempts;
-    try {
-      const res = await once(ep, method, path, opts.headers, opts.body, t);
-      if (!last && opts.retry === 'idempotent' && RETRY_STATUSES.has(res.status)) {
-        await sleep(delay);
-        delay *= t.backoffFactor;
-        continue;
+  const idempotent = opts.retry === 'idempotent';
+  const policy = { attempts: t.attempts, minDelayMs: t.backoffMs, maxDelayMs: Infinity, factor: t.backoffFactor };
+  try {
+    return (await withRetry(policy, async () => {
+      try {
+        return await once(ep, method, path, opts.headers, opts.body, t);
+      } catch (e) {
+        throw e instanceof TransportError ? e : describe(e as NodeJS.ErrnoException, ep);
       }
-      return res;
-    } catch (e) {
-      const te = e instanceof TransportError ? e : describe(e as NodeJS.ErrnoException, ep);
-      const mayRetry = te.retryable && (!te.maybeSent || opts.retry === 'idempotent');
-      if (last || !mayRetry) throw unreachable(ep, te, attempt);
-      await sleep(delay);
-      delay *= t.backoffFactor;
-    }
+    }, {
+      retryError: (e) => (e as TransportError).retryable && (!(e as TransportError).maybeSent || idempotent),
+      retryAnswer: (res) => idempotent && RETRY_STATUSES.has(res.status),
+    })).answer;
+  } catch (e) {
+    if (!(e instanceof RetriesExhausted)) throw e;
+    throw unreachable(ep, e.error as TransportError, e.attempts);
   }
 }
 

@@ -33,6 +33,11 @@ function badInput(hint: string): ErrorKind {
   return { exit: EXIT.BAD_INPUT, http: 400, title: TITLE_BAD_REQUEST, hint };
 }
 
+/** An error bosd records on a node or session: the call that reads it still succeeds. */
+function nodeError(hint: string): ErrorKind {
+  return { exit: EXIT.FAILED, http: 200, title: 'A node or session failed', hint };
+}
+
 export const ERRORS = {
   BOS_USAGE: badInput('see the command\'s --help for its arguments and flags'),
   BOS_XNAME_INVALID: badInput('a node xname looks like x3000c0s19b1n0 (x<cabinet>c<chassis>s<slot>b<bmc>n<node>)'),
@@ -80,6 +85,27 @@ export const ERRORS = {
   BOS_TENANT_EXISTS: { exit: EXIT.CONFLICT, http: 409, title: TITLE_EXISTS, hint: 'choose another name, or change its nodes with "bosctl tenant update NAME --nodes LIMIT"' },
   BOS_TENANT_FORBIDDEN: { exit: EXIT.FAILED, http: 403, title: 'Forbidden', hint: 'this token is bound to one tenant: leave out --tenant (Cray-Tenant-Name) or send that tenant\'s name; tenants are managed without a tenant' },
   BOS_TAPMS_UNAVAILABLE: { exit: EXIT.FAILED, http: 503, title: TITLE_UNAVAILABLE, hint: 'check tapms_url in bosd.yaml and that TAPMS answers GET /v1alpha3/tenants/NAME' },
+  // Outcomes the CLI reports with exit 1 (CommandFailed); none is an API answer, hence HTTP 200 as for BOS_APPLY_STAGED_FAILED.
+  BOS_NOT_CONFIRMED: { exit: EXIT.FAILED, http: 200, title: 'Not confirmed', hint: 'nothing was changed; run the command again and answer yes, or add --yes' },
+  BOS_SESSION_FAILED: { exit: EXIT.FAILED, http: 200, title: 'The session did not finish cleanly', hint: 'see "bosctl session status NAME" for the failed and held nodes' },
+  BOS_APPLY_STAGED_IGNORED: { exit: EXIT.FAILED, http: 200, title: 'Some nodes were ignored', hint: 'the ignored nodes had nothing staged (or were disabled); leave out --strict to accept that' },
+  BOS_COMPONENT_FAILED: { exit: EXIT.FAILED, http: 200, title: 'A node failed', hint: 'see "bosctl component describe NODE" for its error, fix the cause, then reboot it again' },
+  BOS_WAIT_TIMED_OUT: { exit: EXIT.FAILED, http: 200, title: 'Timed out', hint: 'give a longer --timeout, or see "bosctl component describe NODE" for what the node waits for' },
+  BOS_TEMPLATE_NOT_DELETED: { exit: EXIT.FAILED, http: 200, title: 'Some templates were not deleted', hint: 'the lines above say why for each template' },
+  BOS_DOCTOR_FAILED: { exit: EXIT.FAILED, http: 200, title: 'Checks failed', hint: 'the lines above say what failed and what to do' },
+  BOS_DEMO_FAILED: { exit: EXIT.FAILED, http: 200, title: 'The demo did not end as expected', hint: 'run it again with --keep and read its log; this is likely a bug, please report it' },
+  BOS_SCONTROL_FAILED: { exit: EXIT.FAILED, http: 200, title: 'scontrol failed', hint: 'install Slurm\'s client commands or give --scontrol PATH; the message says what scontrol answered' },
+  BOS_SLURM_NODES_FAILED: { exit: EXIT.FAILED, http: 200, title: 'Some nodes were not rebooted', hint: 'the lines above say, per node, what to run' },
+  // Recorded on a node (its events, bosd's log), never an API answer: the component reads 200.
+  BOS_NODE_POWER_UNREADABLE: nodeError('the BMC did not answer power-state reads: check its address, credentials and network ("bosctl doctor"), then enable the node again'),
+  BOS_NODE_POWER_OFF_FAILED: nodeError('the node did not power off, even forcibly: check its BMC and power; raise max_power_off_wait_time if it is only slow'),
+  BOS_NODE_BOOT_FAILED: nodeError('the node did not report booting its desired kernel: check its console and that the image boots; raise max_boot_wait_time if it is only slow'),
+  BOS_NODE_BOOT_PARAMS_FAILED: nodeError('BSS refused the boot parameters: check bss_url in bosd.yaml and the artifacts of the session template'),
+  BOS_NODE_CONFIGURATION_FAILED: nodeError('CFS could not apply (or take) the configuration: see the CFS component and session logs for the node'),
+  BOS_NODE_CALL_FAILED: nodeError('a call to the node\'s BMC, BSS or CFS failed; bosd tries again by the retry policy (default_retry_policy)'),
+  BOS_NODE_SERVICE_WAIT: nodeError('BSS or CFS is unreachable or busy: the node waits on hold without spending attempts; check that service'),
+  BOS_NODE_HELD: nodeError('its session was halted by its failure budget: fix the failed nodes, then start a new session'),
+  BOS_SESSION_HALTED: nodeError('the session\'s failed nodes reached --max-failures: see "bosctl session status NAME" for them'),
   BOS_INTERNAL: { exit: EXIT.FAILED, http: 500, title: TITLE_INTERNAL, hint: 'this is a bug in bosctl; please report it with the command that caused it' },
 } as const satisfies Record<string, ErrorKind>;
 

@@ -10,6 +10,8 @@ export class Coalescer<T, R> {
     private readonly flush: (items: T[]) => Promise<Array<R | Error>> | Array<R | Error>,
     private readonly maxBatch = Number.POSITIVE_INFINITY,
     private readonly delayMs = 0,
+    /** Runs the batch after `delayMs` (a fake clock's scheduler in tests). */
+    private readonly later: (fn: () => void, ms: number) => void = (fn, ms) => { setTimeout(fn, ms); },
   ) {}
 
   add(item: T): Promise<R> {
@@ -18,7 +20,7 @@ export class Coalescer<T, R> {
       if (this.pending.length >= this.maxBatch) void this.run();
       else if (!this.scheduled) {
         this.scheduled = true;
-        if (this.delayMs > 0) setTimeout(() => void this.run(), this.delayMs);
+        if (this.delayMs > 0) this.later(() => void this.run(), this.delayMs);
         else setImmediate(() => void this.run());
       }
     });

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, oneLine } from '../core/errors.js';
-import { defaultDbPath } from '../cli/paths.js';
+import { defaultDbPath } from '../core/paths.js';
 import { VERSION } from '../version.js';
 import { loadConfig, loadCredentials, type BosdConfig } from './config.js';
 import { realDrivers, startBosd } from './bosd.js';

@@ -4,10 +4,8 @@
  * and others cannot read it (it holds node boot tokens and every event).
  */
 import { statSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import type { InventoryNode } from '../core/types.js';
-import { SCHEMA_VERSION } from '../store/migrations.js';
-import { InventoryStore } from '../store/inventory.js';
+import { inspectDatabase, SCHEMA_VERSION, type DatabaseFacts } from '../store/inspect.js';
 import { messageOf, type CheckResult } from './types.js';
 
 export interface DatabaseReport {
@@ -30,10 +28,9 @@ export function checkDatabase(path: string): DatabaseReport {
         : { check: CHECK, status: 'fail', detail: `cannot read ${path}: ${code ?? messageOf(e)}`, fix: 'run doctor as bosd\'s user or root' },
     };
   }
-  let db: Database.Database | undefined;
+  let facts: DatabaseFacts;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    return inspect(db, path, mode);
+    facts = inspectDatabase(path);
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
     const damaged = code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
@@ -44,30 +41,29 @@ export function checkDatabase(path: string): DatabaseReport {
         fix: damaged ? 'restore it from a backup (stop bosd first)' : 'run doctor as bosd\'s user or root, or check the file',
       },
     };
-  } finally {
-    db?.close();
   }
+  return judge(facts, path, mode);
 }
 
-function inspect(db: Database.Database, path: string, mode: number): DatabaseReport {
-  const version = db.pragma('user_version', { simple: true }) as number;
+function judge(facts: DatabaseFacts, path: string, mode: number): DatabaseReport {
+  const version = facts.schemaVersion;
   if (version > SCHEMA_VERSION) {
     return { result: { check: CHECK, status: 'fail', detail: `${path} has schema version ${version}, newer than this bosctl's ${SCHEMA_VERSION}`, fix: 'upgrade bosctl to the version bosd runs' } };
   }
   if (version === 0) {
     return { result: { check: CHECK, status: 'fail', detail: `${path} is not a bosctl database (no schema)`, fix: 'give the path of bosd\'s database with --db' } };
   }
-  const problems = (db.pragma('quick_check', { simple: false }) as Array<Record<string, string>>).map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
+  const problems = facts.damage ?? [];
   if (problems.length > 0) {
     return { result: { check: CHECK, status: 'fail', detail: `${path} is damaged: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, fix: 'stop bosd and restore the database from a backup' } };
   }
-  const inventory = version === SCHEMA_VERSION ? new InventoryStore(db).list() : undefined;
+  const inventory = facts.inventory;
   const notes: string[] = [`schema ${version}`, ...(inventory ? [`${inventory.length} nodes`] : [])];
   const warnings: Array<{ detail: string; fix: string }> = [];
   if (version < SCHEMA_VERSION) {
     warnings.push({ detail: `schema version ${version} is older than this bosctl's ${SCHEMA_VERSION}`, fix: 'it is migrated when bosd (or any bosctl command) next opens it; restart bosd after upgrading' });
   }
-  const journal = String(db.pragma('journal_mode', { simple: true }));
+  const journal = facts.journalMode ?? '';
   if (journal.toLowerCase() === 'wal') notes.push('WAL');
   else warnings.push({ detail: `journal mode is ${journal}, not WAL`, fix: 'open it once with bosd or bosctl, which switch it to WAL' });
   notes.push(`mode ${(mode & 0o777).toString(8)}`);

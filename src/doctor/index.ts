@@ -4,7 +4,7 @@
  * DoctorOptions and prints the report.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { defaultDbPath } from '../cli/paths.js';
+import { defaultDbPath } from '../core/paths.js';
 import { loadConfig, loadCredentials, type BosdConfig, type CredentialsBook } from '../daemon/config.js';
 import type { TlsOptions } from '../integrations/http.js';
 import type { InventoryNode } from '../core/types.js';

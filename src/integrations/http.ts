@@ -16,17 +16,12 @@ import {
   redact,
   summarizeErrorBody,
 } from './errors.js';
+import { RetriesExhausted, withRetry, type RetryPolicy } from '../core/retry.js';
+
+export { parseRetryAfter, retryDelayMs, type RetryPolicy } from '../core/retry.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
-
-/** Retries as data. `attempts` counts every try (1 = no retry). */
-export interface RetryPolicy {
-  attempts: number;
-  minDelayMs: number;
-  maxDelayMs: number;
-  factor: number;
-}
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, minDelayMs: 250, maxDelayMs: 5_000, factor: 2 };
 export const NO_RETRY: RetryPolicy = { attempts: 1, minDelayMs: 0, maxDelayMs: 0, factor: 1 };
@@ -91,33 +86,6 @@ export function createPool(
       rejectUnauthorized: opts.tls.insecureSkipTlsVerify !== true,
     },
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Retry delays
-
-/** `Retry-After` (seconds or an HTTP date) in milliseconds, or undefined when absent/invalid. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
-
-/**
- * How long to wait before try number `failedAttempts + 1`: `Retry-After` when the server gave
- * one, else minDelayMs * factor^(failedAttempts-1); both capped at maxDelayMs.
- */
-export function retryDelayMs(policy: RetryPolicy, failedAttempts: number, retryAfter?: string, now?: number): number {
-  const fromServer = parseRetryAfter(retryAfter, now);
-  const backoff = policy.minDelayMs * policy.factor ** Math.max(0, failedAttempts - 1);
-  return Math.min(fromServer ?? backoff, policy.maxDelayMs);
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,26 +188,26 @@ function describeLocation(location: string): string {
 }
 
 async function exchangeRetrying(peer: Peer, req: HttpRequest, opts: ExchangeOptions): Promise<HttpResponse> {
-  const idempotent = RETRYABLE_METHODS.has(req.method);
-  const attempts = idempotent ? opts.retry.attempts : 1;
-  for (let attempt = 1; ; attempt++) {
-    let res: HttpResponse;
-    try {
-      res = await once(peer, req, opts);
-    } catch (e) {
-      const err = e instanceof IntegrationError ? e : failure(peer, req, e, attempt);
-      if (err.retryable && attempt < attempts && !opts.isClosed?.()) {
-        await sleep(retryDelayMs(opts.retry, attempt));
-        continue;
+  const policy = RETRYABLE_METHODS.has(req.method) ? opts.retry : { ...opts.retry, attempts: 1 };
+  try {
+    const { answer, attempts } = await withRetry(policy, async (n) => {
+      try {
+        return await once(peer, req, opts);
+      } catch (e) {
+        throw e instanceof IntegrationError ? e : failure(peer, req, e, n);
       }
-      throw attempt > 1 ? withAttempts(peer, err, attempt) : err;
-    }
-    if (RETRYABLE_STATUSES.has(res.status) && attempt < attempts && !opts.isClosed?.()) {
-      await sleep(retryDelayMs(opts.retry, attempt, header(res.headers, 'retry-after')));
-      continue;
-    }
-    res.attempts = attempt;
-    return res;
+    }, {
+      retryError: (e) => (e as IntegrationError).retryable,
+      retryAnswer: (res) => RETRYABLE_STATUSES.has(res.status),
+      retryAfter: (res) => header(res.headers, 'retry-after'),
+      stopped: () => opts.isClosed?.() === true,
+    });
+    answer.attempts = attempts;
+    return answer;
+  } catch (e) {
+    if (!(e instanceof RetriesExhausted)) throw e;
+    const err = e.error as IntegrationError;
+    throw e.attempts > 1 ? withAttempts(peer, err, e.attempts) : err;
   }
 }
 

@@ -33,9 +33,9 @@ import {
   header,
   resolveRetry,
   resolveTimeouts,
-  retryDelayMs,
   serviceBase,
 } from './http.js';
+import { RetriesExhausted, withRetry } from '../core/retry.js';
 import { EMPTY_PAYLOAD_SHA256, signRequest, uriEncode } from './sigv4.js';
 
 const S3_SERVICE: IntegrationService = 's3';
@@ -240,51 +240,54 @@ export class S3Client {
     if (this.closed) {
       throw new S3Error(`${this.peer.label}: ${where}: the client is closed`, { service: S3_SERVICE, endpoint: '', kind: 'connect', retryable: false, bucket, key });
     }
-    for (let attempt = 1; ; attempt++) {
-      let res: RawAnswer;
-      try {
-        res = await this.once(url, opts.maxBytes);
-      } catch (e) {
-        const err = e instanceof IntegrationError ? e : failure(this.peer, req, e, attempt);
-        if (err.retryable && attempt < this.retry.attempts && !this.closed) {
-          await sleep(retryDelayMs(this.retry, attempt));
-          continue;
+    const retryableStatus = (status: number) => RETRYABLE_STATUSES.has(status) || status === 500;
+    let res: RawAnswer;
+    let attempt: number;
+    try {
+      ({ answer: res, attempts: attempt } = await withRetry(this.retry, async (n) => {
+        try {
+          return await this.once(url, opts.maxBytes);
+        } catch (e) {
+          throw e instanceof IntegrationError ? e : failure(this.peer, req, e, n);
         }
-        const tries = attempt > 1 && !err.message.includes('attempts)') ? ` (after ${attempt} attempts)` : '';
-        throw new S3Error(`${this.naming(err.message, where)}${tries}`, {
-          service: S3_SERVICE, endpoint: err.endpoint, kind: err.kind, retryable: err.retryable, attempts: attempt,
-          ...(err.status === undefined ? {} : { status: err.status }), cause: err.cause ?? err, bucket, key,
-        });
-      }
-      const retryableStatus = RETRYABLE_STATUSES.has(res.status) || res.status === 500;
-      if (res.status >= 200 && res.status <= 299) {
-        const out: S3Object = { bucket, key, body: res.body };
-        const etag = header(res.headers, 'etag');
-        if (etag !== undefined) out.etag = etag;
-        const type = header(res.headers, 'content-type');
-        if (type !== undefined) out.contentType = type;
-        if (res.size !== undefined) out.size = res.size;
-        if (res.tooLarge) out.tooLarge = true;
-        return out;
-      }
-      if (retryableStatus && attempt < this.retry.attempts && !this.closed) {
-        await sleep(retryDelayMs(this.retry, attempt, header(res.headers, 'retry-after')));
-        continue;
-      }
-      const said = parseS3ErrorXml(res.body.toString('utf8'));
-      const statusText = STATUS_CODES[res.status] ?? 'Unknown Status';
-      const detail = [said.code, said.message].filter(Boolean).join(': ');
-      const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-      throw new S3Error(
-        redact(`${this.peer.label}: ${where}: answered ${res.status} ${statusText}${detail ? `: ${detail}` : ''}${tries}`, this.peer.secrets()),
-        {
-          service: S3_SERVICE, endpoint: describeEndpoint('GET', url), kind: 'http', status: res.status,
-          retryable: retryableStatus, attempts: attempt, bucket, key,
-          ...(said.code === undefined ? {} : { s3Code: said.code }),
-          ...(said.message === undefined ? {} : { s3Message: said.message }),
-        },
-      );
+      }, {
+        retryError: (e) => (e as IntegrationError).retryable,
+        retryAnswer: (r) => retryableStatus(r.status),
+        retryAfter: (r) => header(r.headers, 'retry-after'),
+        stopped: () => this.closed,
+      }));
+    } catch (e) {
+      if (!(e instanceof RetriesExhausted)) throw e;
+      const err = e.error as IntegrationError;
+      const tries = e.attempts > 1 && !err.message.includes('attempts)') ? ` (after ${e.attempts} attempts)` : '';
+      throw new S3Error(`${this.naming(err.message, where)}${tries}`, {
+        service: S3_SERVICE, endpoint: err.endpoint, kind: err.kind, retryable: err.retryable, attempts: e.attempts,
+        ...(err.status === undefined ? {} : { status: err.status }), cause: err.cause ?? err, bucket, key,
+      });
     }
+    if (res.status >= 200 && res.status <= 299) {
+      const out: S3Object = { bucket, key, body: res.body };
+      const etag = header(res.headers, 'etag');
+      if (etag !== undefined) out.etag = etag;
+      const type = header(res.headers, 'content-type');
+      if (type !== undefined) out.contentType = type;
+      if (res.size !== undefined) out.size = res.size;
+      if (res.tooLarge) out.tooLarge = true;
+      return out;
+    }
+    const said = parseS3ErrorXml(res.body.toString('utf8'));
+    const statusText = STATUS_CODES[res.status] ?? 'Unknown Status';
+    const detail = [said.code, said.message].filter(Boolean).join(': ');
+    const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+    throw new S3Error(
+      redact(`${this.peer.label}: ${where}: answered ${res.status} ${statusText}${detail ? `: ${detail}` : ''}${tries}`, this.peer.secrets()),
+      {
+        service: S3_SERVICE, endpoint: describeEndpoint('GET', url), kind: 'http', status: res.status,
+        retryable: retryableStatus(res.status), attempts: attempt, bucket, key,
+        ...(said.code === undefined ? {} : { s3Code: said.code }),
+        ...(said.message === undefined ? {} : { s3Message: said.message }),
+      },
+    );
   }
 
   /** `S3 ORIGIN: rest` → `S3 ORIGIN: bucket "b", key "k": rest`. */
@@ -374,10 +377,6 @@ interface RawAnswer {
 function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
   body.on('error', () => undefined);
   body.destroy();
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,21 +5,9 @@ import { durationSeconds } from '../core/options.js';
 import { normalizeNodeXname } from '../core/xname.js';
 import { checkTenantName, unknownTenant } from '../core/tenant.js';
 import { isoNow, tenantScope, type ServiceContext } from './context.js';
+import { withoutHash, type TokenInfo } from '../store/tokens.js';
 
-export interface TokenInfo {
-  id: string;
-  role: Role;
-  node: string | null;
-  /** The one tenant this token acts as, whatever Cray-Tenant-Name it sends; null: none. */
-  tenant: string | null;
-  description: string;
-  created_at: string;
-  created_by: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
-interface Row extends TokenInfo { hash: string }
+export type { TokenInfo };
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const SECRET = /^bos_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
@@ -52,8 +40,7 @@ export function createToken(ctx: ServiceContext, req: { role: string; node?: str
   const now = isoNow(ctx);
   const token: TokenInfo = { id, role: req.role as Role, node, tenant, description: req.description ?? '', created_at: now, created_by: ctx.actor.user, expires_at: expiresAt, revoked_at: null };
   ctx.store.write(() => {
-    ctx.store.db.prepare(`INSERT INTO tokens (id, role, node, tenant, hash, description, created_at, created_by, expires_at)
-      VALUES (@id, @role, @node, @tenant, @hash, @description, @created_at, @created_by, @expires_at)`).run({ ...token, hash: hash(secret) });
+    ctx.store.tokens.insert({ ...token, hash: hash(secret) });
     ctx.store.events.record(now, 'token', id, 'created', { role: token.role, node, ...(tenant ? { tenant } : {}), expires_at: expiresAt }, ctx.actor);
   });
   return { token, secret };
@@ -61,22 +48,20 @@ export function createToken(ctx: ServiceContext, req: { role: string; node?: str
 
 /** Every token; acting as a tenant, only that tenant's tokens. */
 export function listTokens(ctx: ServiceContext): TokenInfo[] {
-  return ctx.store.read(() => ctx.store.db.prepare<[], Row>('SELECT * FROM tokens ORDER BY created_at, id').all())
-    .filter((r) => ctx.tenant === undefined || r.tenant === ctx.tenant)
-    .map(({ hash: _h, ...t }) => t);
+  return ctx.store.read(() => ctx.store.tokens.list())
+    .filter((r) => ctx.tenant === undefined || r.tenant === ctx.tenant);
 }
 
 export function revokeToken(ctx: ServiceContext, id: string): TokenInfo {
   const now = isoNow(ctx);
   return ctx.store.write(() => {
-    const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(id);
+    const r = ctx.store.tokens.get(id);
     if (!r || (ctx.tenant !== undefined && r.tenant !== ctx.tenant)) throw bosError('BOS_TOKEN_NOT_FOUND', `token "${id}" does not exist`);
     if (!r.revoked_at) {
-      ctx.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(now, id);
+      ctx.store.tokens.revoke(id, now);
       ctx.store.events.record(now, 'token', id, 'revoked', {}, ctx.actor);
     }
-    const { hash: _h, ...t } = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(id)!;
-    return t;
+    return withoutHash(ctx.store.tokens.get(id)!);
   });
 }
 
@@ -97,7 +82,7 @@ export function verifyToken(ctx: ServiceContext, secret: string): Principal | To
     return { denied: 'malformed token', reason: 'malformed', ...(id ? { tokenId: id } : {}) };
   }
   const tokenId = m[1];
-  const r = ctx.store.db.prepare<[string], Row>('SELECT * FROM tokens WHERE id = ?').get(tokenId);
+  const r = ctx.store.tokens.get(tokenId);
   if (!r) return { denied: 'unknown token', reason: 'unknown', tokenId };
   const a = Buffer.from(r.hash, 'hex');
   const b = Buffer.from(hash(secret), 'hex');

@@ -145,7 +145,7 @@ export class Booter {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     const view = { attempts: 0, delivered: false, gaveUp: false, lastStatus: null as number | null };
     node.report = view;
-    const started = Date.now();
+    const started = this.scheduler.now();
     let delay = this.retry.initialMs;
     for (;;) {
       if (this.closed || node.epoch !== epoch) return;
@@ -165,7 +165,7 @@ export class Booter {
         return;
       }
       const retryable = status === 0 || status === 409 || status >= 500;
-      if (!retryable || Date.now() - started + delay > this.retry.giveUpMs) {
+      if (!retryable || this.scheduler.now() - started + delay > this.retry.giveUpMs) {
         view.gaveUp = true;
         this.counters.reportsGaveUp++;
         return;

@@ -227,7 +227,7 @@ export class Fleet {
     const ms = this.scheduler.ms(this.timings.powerOn);
     node.transition = {
       to: 'On',
-      due: Date.now() + ms,
+      due: this.scheduler.now() + ms,
       timer: this.scheduler.afterMs(ms, () => {
         node.transition = null;
         this.setPower(node, 'On');
@@ -247,7 +247,7 @@ export class Fleet {
     const ms = this.scheduler.ms(simSeconds);
     node.transition = {
       to: 'Off',
-      due: Date.now() + ms,
+      due: this.scheduler.now() + ms,
       timer: this.scheduler.afterMs(ms, () => {
         node.transition = null;
         node.booted = null;
@@ -283,7 +283,7 @@ export class Fleet {
         else if (p === 'PoweringOff') {
           node.restartAfterOff = false;
           const ms = this.scheduler.ms(this.timings.forceOff);
-          if (node.transition && node.transition.due - Date.now() > ms) this.startPowerOff(node, this.timings.forceOff, false);
+          if (node.transition && node.transition.due - this.scheduler.now() > ms) this.startPowerOff(node, this.timings.forceOff, false);
         }
         return;
       case 'ForceRestart':

@@ -57,6 +57,8 @@ export interface Simulator {
   stats(): SimStats;
   /** Every listening server the simulator created (for tests: count them, check `listening`). */
   servers(): readonly Server[];
+  /** With manualClock: moves simulated time on, running every power, boot and CFS step that falls due. */
+  advance(simSeconds: number): void;
   /** Stops every timer, request and listener; safe to call twice. */
   close(): Promise<void>;
 }
@@ -96,7 +98,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
   const profileOf: (bmc: string) => SimProfile = typeof profile === 'function' ? profile : () => profile;
   const bmcMode = opts.bmcMode ?? 'shared';
 
-  const scheduler = new Scheduler(timeScale);
+  const scheduler = new Scheduler(timeScale, opts.manualClock === true);
   const fleet = new Fleet(opts.nodes, profileOf, timings, scheduler, opts.initialPower ?? 'On', opts.initialBoot ?? DEFAULT_INITIAL_BOOT);
   fleet.applyInitialFaults(opts.faults ?? [], opts.seed ?? 1);
   const bss = new Bss(fleet);
@@ -263,6 +265,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
     cfsCalls: () => cfs.calls.map((c) => ({ ...c, ids: [...c.ids] })),
     stats,
     servers: () => listeners.servers.slice(),
+    advance: (simSeconds) => scheduler.advance(simSeconds),
     close,
   };
   try {

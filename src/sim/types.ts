@@ -79,6 +79,8 @@ export interface SimOptions {
   nodes: number;
   /** Real seconds per simulated second (default 0.01). */
   timeScale?: number;
+  /** Keep simulated time still until Simulator.advance moves it (tests of "nothing happened"). */
+  manualClock?: boolean;
   /** A function is called once per BMC with the BMC's xname (e.g. x1000c0s3b0). */
   profile?: SimProfile | ((xname: string) => SimProfile);
   timings?: Partial<SimTimings>;

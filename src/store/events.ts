@@ -50,6 +50,14 @@ export class EventStore {
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
   }
 
+  /** The last `limit` events of one kind, oldest first. */
+  ofKind(kind: EventKind, limit = 1000): EventRecord[] {
+    const rows = prepared<[string, number], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
+      'SELECT * FROM (SELECT * FROM events WHERE kind = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+    ).all(kind, limit);
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
+  }
+
   history(kind: EventKind, subject: string, limit = 1000): EventRecord[] {
     const rows = prepared<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
       'SELECT * FROM (SELECT * FROM events WHERE kind = ? AND subject = ? ORDER BY id DESC LIMIT ?) ORDER BY id',

@@ -1,4 +1,4 @@
-import { BUSY_TIMEOUT_MS, openDatabase, storeError, type Db, type OpenOptions } from './db.js';
+import { BUSY_TIMEOUT_MS, openDatabase, prepared, storeError, type Db, type OpenOptions } from './db.js';
 import { BssTokenStore } from './bss-tokens.js';
 import { ComponentStore } from './components.js';
 import { EventStore } from './events.js';
@@ -7,10 +7,15 @@ import { OptionStore } from './options.js';
 import { SessionStore } from './sessions.js';
 import { TemplateStore } from './templates.js';
 import { TenantStore } from './tenants.js';
+import { TokenStore } from './tokens.js';
 import { WriteHealth } from './write-health.js';
+import type { StoreEngine } from './engine.js';
 
-/** The database and its tables; every command runs inside one `write` or `read`. */
-export class Store {
+/**
+ * The SQLite engine: the database and its tables; every command runs inside one `write` or
+ * `read`. The connection stays private: every query lives in this directory.
+ */
+export class Store implements StoreEngine {
   readonly bssTokens: BssTokenStore;
   readonly components: ComponentStore;
   readonly events: EventStore;
@@ -19,13 +24,14 @@ export class Store {
   readonly sessions: SessionStore;
   readonly templates: TemplateStore;
   readonly tenants: TenantStore;
+  readonly tokens: TokenStore;
   readonly writeHealth = new WriteHealth();
   /** Times a write yielded because another connection held the lock (for tests and logs). */
   busyRetries = 0;
   /** Write transactions committed on this connection. */
   commits = 0;
 
-  private constructor(readonly db: Db, readonly path: string) {
+  private constructor(private readonly db: Db, readonly path: string) {
     this.bssTokens = new BssTokenStore(db);
     this.components = new ComponentStore(db);
     this.events = new EventStore(db);
@@ -34,6 +40,7 @@ export class Store {
     this.sessions = new SessionStore(db);
     this.templates = new TemplateStore(db);
     this.tenants = new TenantStore(db);
+    this.tokens = new TokenStore(db);
   }
 
   static open(path: string, opts: OpenOptions = {}): Store {
@@ -103,6 +110,20 @@ export class Store {
   /** Changes whenever another connection commits: the daemon's cheap wake-up check. */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Copies the WAL into the database file (TRUNCATE also empties the WAL). */
+  checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): void {
+    this.db.pragma(`wal_checkpoint(${mode})`);
+  }
+
+  /** Every table's rows in insertion order, by table name: whole-state comparisons in tests and tools. */
+  tables(): Record<string, unknown[]> {
+    return this.read(() => {
+      const names = prepared<[], { name: string }>(this.db,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+      return Object.fromEntries(names.map((t) => [t, this.db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]));
+    });
   }
 
   close(): void {

@@ -85,14 +85,6 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
   return tb;
 }
 
-/** Polls until `cond` holds; fails naming `what` after `timeoutMs` (a guard, not a speed test). */
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 25): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from './wait.js';
 
 export type { Options };

@@ -107,7 +107,7 @@ const ENTRIES: Entry[] = [
 ];
 
 function apiEvents(h: Harness): Array<{ action: string; subject: string; detail: string }> {
-  return h.store.db.prepare("SELECT action, subject, detail FROM events WHERE kind = 'api' ORDER BY id").all() as Array<{ action: string; subject: string; detail: string }>;
+  return h.store.read(() => h.store.events.ofKind('api')).map(({ action, subject, detail }) => ({ action, subject, detail: JSON.stringify(detail) }));
 }
 
 /** Every secret any test made; none may leak. */
@@ -124,7 +124,7 @@ function leaksIn(h: Harness, files: boolean): string[] {
     for (const s of secrets) if (text.includes(s)) out.push(`secret ${id(s)}… in an answer: ${text.slice(0, 120)}`);
   }
   if (files) {
-    h.store.db.pragma('wal_checkpoint(PASSIVE)');
+    h.store.checkpoint('PASSIVE');
     const bytes = databaseBytes(h.dir);
     const log = JSON.stringify(h.logs);
     for (const s of secrets) {
@@ -304,9 +304,9 @@ describe('without a valid token', () => {
   });
 
   it('never stores or logs a secret: the database file, its WAL, the log, the events table', () => {
-    h.store.db.pragma('wal_checkpoint(PASSIVE)');
+    h.store.checkpoint('PASSIVE');
     const bytes = databaseBytes(h.dir);
-    const events = JSON.stringify(h.store.db.prepare('SELECT * FROM events').all());
+    const events = JSON.stringify(h.store.tables().events);
     const log = JSON.stringify(h.logs);
     expect(secrets.length).toBeGreaterThan(5);
     // The grep reads what is stored: each token's id (the secret's first part) is there.
@@ -380,8 +380,8 @@ describe('refused requests are counted and rate-limited, not stored one by one',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const events = () => store.db.prepare("SELECT subject, action, detail FROM events WHERE kind = 'api'").all() as Array<{ subject: string; action: string; detail: string }>;
-  const size = () => { store.db.pragma('wal_checkpoint(TRUNCATE)'); return statSync(join(dir, 'bosd.db')).size; };
+  const events = () => store.read(() => store.events.ofKind('api', 1_000_000)).map(({ subject, action, detail }) => ({ subject, action, detail: JSON.stringify(detail) }));
+  const size = () => { store.checkpoint('TRUNCATE'); return statSync(join(dir, 'bosd.db')).size; };
 
   it('500 requests with a 15 KB path: no row each, the database does not grow, one log line, the path cut to 200 characters', async () => {
     const before = size();

@@ -169,13 +169,8 @@ export async function seed(ctx: ServiceContext): Promise<void> {
  * requests (kind 'api') and sqlite_sequence (which those events advance).
  */
 export function dump(store: Store): string {
-  const tables = store.db.prepare<[], { name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
-  const out: Record<string, unknown[]> = {};
-  for (const t of tables) {
-    const where = t === 'events' ? " WHERE kind <> 'api'" : '';
-    out[t] = store.db.prepare(`SELECT * FROM "${t}"${where} ORDER BY rowid`).all();
-  }
+  const out = store.tables();
+  out.events = out.events!.filter((e) => (e as { kind: string }).kind !== 'api');
   return JSON.stringify(out);
 }
 

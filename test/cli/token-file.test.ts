@@ -31,7 +31,7 @@ async function bosctl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
 
 const tokenIds = (db: string) => {
   const s = Store.open(db);
-  try { return (s.db.prepare('SELECT id FROM tokens').all() as Array<{ id: string }>).map((r) => r.id); } finally { s.close(); }
+  try { return s.read(() => s.tokens.list()).map((r) => r.id); } finally { s.close(); }
 };
 
 describe('token create --output-file', () => {

@@ -40,7 +40,9 @@ const service = parseUnit(unitText).get('Service')!;
 const one = (key: string) => service.get(key)?.at(-1);
 
 /** Source files of the daemon, to compare the unit with what bosd does. */
-const daemonSource = readdirSync(join(ROOT, 'src', 'daemon')).map((f) => readFileSync(join(ROOT, 'src', 'daemon', f), 'utf8')).join('\n');
+const daemonSource = (readdirSync(join(ROOT, 'src', 'daemon'), { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => readFileSync(join(ROOT, 'src', 'daemon', f), 'utf8')).join('\n');
 
 describe('contrib/systemd/bosd.service', () => {
   it('runs bosd as its own user with state, runtime and configuration directories', () => {

@@ -31,7 +31,7 @@ describe('node boot and report', () => {
     const token = await putBss(s.bssUrl, ['x1000c0s0b0n0']);
     const rf = redfishFor(s, 'x1000c0s0b0n0');
     await rf.reset('On');
-    await waitFor(() => s.node('x1000c0s0b0n0').report?.delivered, 'the boot report to be delivered');
+    await waitFor('the boot report to be delivered', () => s.node('x1000c0s0b0n0').report?.delivered);
     expect(bos.requests).toHaveLength(1);
     const req = bos.requests[0]!;
     expect(req.method).toBe('PATCH');
@@ -49,7 +49,7 @@ describe('node boot and report', () => {
     expect(s.bssCalls().some((c) => c.path === '/boot/v1/bootscript' && c.hosts[0] === 'x1000c0s0b0n0')).toBe(true);
     // power goes away: so does what the node runs
     await rf.reset('ForceOff');
-    await waitFor(() => s.node('x1000c0s0b0n0').booted === null, 'booted cleared at Off');
+    await waitFor('booted cleared at Off', () => s.node('x1000c0s0b0n0').booted === null);
   });
 
   it('retries the report after 409 and 503, with back-off', async () => {
@@ -59,7 +59,7 @@ describe('node boot and report', () => {
     s.setBosUrl(`${bos.url}/`); // a trailing slash is fine
     await putBss(s.bssUrl, ['x1000c0s0b0n1']);
     await redfishFor(s, 'x1000c0s0b0n1').reset('On');
-    await waitFor(() => s.node('x1000c0s0b0n1').report?.delivered, 'delivered report');
+    await waitFor('delivered report', () => s.node('x1000c0s0b0n1').report?.delivered);
     expect(bos.requests).toHaveLength(3);
     expect(bos.requests.every((r) => r.url === '/apis/bos/v2/components/x1000c0s0b0n1')).toBe(true);
     expect(bos.requests[0]!.headers.authorization).toBeUndefined(); // no token set
@@ -73,7 +73,7 @@ describe('node boot and report', () => {
     const s = await sim({ nodes: 2, initialPower: 'Off', bosUrl: bos.url, timings: { powerOn: 1, boot: 1 } });
     await putBss(s.bssUrl, ['x1000c0s0b0n0']);
     await redfishFor(s, 'x1000c0s0b0n0').reset('On');
-    await waitFor(() => s.node('x1000c0s0b0n0').report?.gaveUp, 'given up');
+    await waitFor('given up', () => s.node('x1000c0s0b0n0').report?.gaveUp);
     expect(bos.requests).toHaveLength(1);
   });
 
@@ -82,7 +82,7 @@ describe('node boot and report', () => {
     bosServers.push(bos);
     const s = await sim({ nodes: 2, initialPower: 'Off', bosUrl: bos.url, timings: { powerOn: 1, boot: 1 } });
     await redfishFor(s, 'x1000c0s0b0n0').reset('On');
-    await waitFor(() => s.stats().boots.noParams === 1, 'the failed boot script fetch');
+    await waitFor('the failed boot script fetch', () => s.stats().boots.noParams === 1);
     expect(s.node('x1000c0s0b0n0')).toMatchObject({ power: 'On', booted: null, bootCount: 0, report: null });
     expect(bos.requests).toHaveLength(0);
   });
@@ -94,7 +94,7 @@ describe('node boot and report', () => {
     await putBss(s.bssUrl, ['x1000c0s0b0n0', 'x1000c0s0b0n1']);
     await redfishFor(s, 'x1000c0s0b0n0').reset('On');
     await redfishFor(s, 'x1000c0s0b0n1').reset('On');
-    await waitFor(() => bos.requests.length === 1 && s.stats().boots.neverBoots === 1, 'one report and one silent node');
+    await waitFor('one report and one silent node', () => bos.requests.length === 1 && s.stats().boots.neverBoots === 1);
     expect(bos.requests[0]!.body.id).toBe('x1000c0s0b0n1');
     expect(s.node('x1000c0s0b0n0')).toMatchObject({ power: 'On', booted: null, report: null });
   });
@@ -105,7 +105,7 @@ describe('node boot and report', () => {
     const s = await sim({ nodes: 2, initialPower: 'Off', bosUrl: bos.url, timings: { powerOn: 1, boot: 1 }, faults: [{ kind: 'wrong_artifacts', xnames: ['x1000c0s0b0n0'] }] });
     const token = await putBss(s.bssUrl, ['x1000c0s0b0n0']);
     await redfishFor(s, 'x1000c0s0b0n0').reset('On');
-    await waitFor(() => bos.requests.length === 1, 'the report');
+    await waitFor('the report', () => bos.requests.length === 1);
     const reported = bos.requests[0]!.body.actual_state.bss_token as string;
     expect(reported).toMatch(/^bogus-/);
     expect(reported).not.toBe(token);
@@ -117,16 +117,17 @@ describe('node boot and report', () => {
   it('a node powered off while booting does not report', async () => {
     const bos = await fakeBos();
     bosServers.push(bos);
-    const s = await sim({ nodes: 2, initialPower: 'Off', bosUrl: bos.url, timeScale: 0.001, timings: { powerOn: 1, boot: 1000, forceOff: 1 } });
+    const s = await sim({ nodes: 2, initialPower: 'Off', bosUrl: bos.url, timeScale: 0.001, timings: { powerOn: 1, boot: 1000, forceOff: 1 }, manualClock: true });
     await putBss(s.bssUrl, ['x1000c0s0b0n0']);
     const rf = redfishFor(s, 'x1000c0s0b0n0');
-    const sent = Date.now();
     await rf.reset('On');
-    await waitFor(async () => (await rf.power()) === 'On', 'On');
+    s.advance(1);
+    expect(await rf.power()).toBe('On');
     await rf.reset('ForceOff');
-    await waitFor(async () => (await rf.power()) === 'Off', 'Off');
+    s.advance(1);
+    expect(await rf.power()).toBe('Off');
     // past the moment the boot would have happened (1,000 simulated s after On)
-    await new Promise((r) => setTimeout(r, Math.max(0, sent + 1300 - Date.now())));
+    s.advance(1000);
     expect(s.stats().boots.started).toBe(0);
     expect(bos.requests).toHaveLength(0);
     expect(s.node('x1000c0s0b0n0').bootCount).toBe(0);

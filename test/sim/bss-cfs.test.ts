@@ -100,7 +100,7 @@ describe('CFS v3 components', () => {
   });
 
   it('bulk patch → pending; configured only when enabled and the node is booted, after `configure`', async () => {
-    const s = await sim({ nodes: 4, timings: { configure: 20 } });
+    const s = await sim({ nodes: 4, timings: { configure: 20 }, manualClock: true });
     const ids = 'x1000c0s0b0n0,x1000c0s0b0n1';
     const patch = await call(`${s.cfsUrl}/cfs/v3/components`, {
       method: 'PATCH',
@@ -113,11 +113,12 @@ describe('CFS v3 components', () => {
       ['pending', 'cfg-v2', false, 'S1'],
       ['pending', 'cfg-v2', false, 'S1'],
     ]);
-    await new Promise((r) => setTimeout(r, 60));
+    s.advance(21); // past the moment an enabled component would have been configured
     expect((await get()).every((c) => c.configuration_status === 'pending')).toBe(true); // disabled: stays pending
 
     await call(`${s.cfsUrl}/cfs/v3/components`, { method: 'PATCH', json: { patch: { enabled: true }, filters: { ids } } });
-    await waitFor(async () => (await get()).every((c) => c.configuration_status === 'configured'), 'configured');
+    s.advance(21);
+    expect((await get()).map((c) => c.configuration_status)).toEqual(['configured', 'configured']);
     const c0 = (await get())[0];
     expect(c0.state).toEqual([expect.objectContaining({ status: 'applied', playbook: 'site.yml' })]);
     expect(s.node('x1000c0s0b0n0').cfs).toEqual({ desired_config: 'cfg-v2', enabled: true, configuration_status: 'configured' });
@@ -131,23 +132,27 @@ describe('CFS v3 components', () => {
   });
 
   it('a node that is off does not configure until it has booted', async () => {
-    const s = await sim({ nodes: 2, initialPower: 'Off', timings: { configure: 5, powerOn: 1, boot: 1 } });
+    const s = await sim({ nodes: 2, initialPower: 'Off', timings: { configure: 5, powerOn: 1, boot: 1 }, manualClock: true });
     const single = await call(`${s.cfsUrl}/cfs/v3/components/x1000c0s0b0n0`, { method: 'PATCH', json: { desired_config: 'cfg', enabled: true } });
     expect(single.status).toBe(200);
     expect(single.body.configuration_status).toBe('pending');
-    await new Promise((r) => setTimeout(r, 40));
+    s.advance(6); // past the moment a booted node would have been configured
     expect(s.node('x1000c0s0b0n0').configStatus).toBe('pending');
     await call(`${s.bssUrl}/boot/v1/bootparameters`, { method: 'PUT', json: { hosts: ['x1000c0s0b0n0'], ...artifacts } });
     await redfishFor(s, 'x1000c0s0b0n0').reset('On');
-    await waitFor(() => s.node('x1000c0s0b0n0').configStatus === 'configured', 'configured after boot');
+    s.advance(2); // powered on and booting: the boot script is fetched over HTTP, in real time
+    await waitFor('booted', () => s.node('x1000c0s0b0n0').bootCount === 1);
+    expect(s.node('x1000c0s0b0n0').configStatus).toBe('pending');
+    s.advance(6);
+    expect(s.node('x1000c0s0b0n0').configStatus).toBe('configured');
     expect(s.node('x1000c0s0b0n0').bootCount).toBe(1);
   });
 
   it('cfs_fails: configuration ends failed with error_count 1', async () => {
     const s = await sim({ nodes: 2, timings: { configure: 5 }, faults: [{ kind: 'cfs_fails', xnames: ['x1000c0s0b0n1'] }] });
     await call(`${s.cfsUrl}/cfs/v3/components`, { method: 'PATCH', json: { patch: { desired_config: 'cfg', enabled: true }, filters: { ids: 'x1000c0s0b0n0,x1000c0s0b0n1' } } });
-    await waitFor(() => s.node('x1000c0s0b0n1').configStatus === 'failed', 'failed');
-    await waitFor(() => s.node('x1000c0s0b0n0').configStatus === 'configured', 'the healthy node configured');
+    await waitFor('failed', () => s.node('x1000c0s0b0n1').configStatus === 'failed');
+    await waitFor('the healthy node configured', () => s.node('x1000c0s0b0n0').configStatus === 'configured');
     const c = (await call(`${s.cfsUrl}/cfs/v3/components/x1000c0s0b0n1`)).body;
     expect(c.error_count).toBe(1);
     expect(c.state[0].status).toBe('failed');

@@ -43,9 +43,9 @@ describe('a large shared-mode fleet', () => {
         }
       };
       await send('Off');
-      await waitFor(() => s.stats().power.Off === 2000, 'all nodes off', 30_000, 20);
+      await waitFor('all nodes off', () => s.stats().power.Off === 2000, 30_000, 20);
       await send('On');
-      await waitFor(() => s.stats().bootCount === 2000, 'all nodes booted', 30_000, 20);
+      await waitFor('all nodes booted', () => s.stats().bootCount === 2000, 30_000, 20);
       expect(s.nodes().every((n) => n.booted?.token === token)).toBe(true);
       expect(s.resetLog()).toHaveLength(4000);
       expect(s.powerTimeline()).toHaveLength(8000);
@@ -84,9 +84,9 @@ describe('control API', () => {
         await call(`${s.bssUrl}/boot/v1/bootparameters`, { method: 'PUT', json: { hosts: ['x1000c0s0b0n0'], kernel: 'k', initrd: 'i', params: '' } });
         const rf = redfishFor(s, 'x1000c0s0b0n0');
         await rf.reset('ForceOff');
-        await waitFor(async () => (await rf.power()) === 'Off', 'Off');
+        await waitFor('Off', async () => (await rf.power()) === 'Off');
         await rf.reset('On');
-        await waitFor(() => s.node('x1000c0s0b0n0').report?.delivered, 'report via the URL set through the control API');
+        await waitFor('report via the URL set through the control API', () => s.node('x1000c0s0b0n0').report?.delivered);
         expect(bos.requests[0]!.headers.authorization).toBe('Bearer t');
       } finally {
         await bos.close();
@@ -119,7 +119,7 @@ describe('close()', () => {
     await redfishFor(s, 'x1000c0s0b0n0').reset('On'); // will boot and keep retrying its report (503s)
     await redfishFor(s, 'x1000c0s1b0n0').reset('On'); // a transition pending... or done
     const hung = fetch(`${s.inventory()[4]!.bmc_address}/redfish/v1/Systems`, { headers: { Authorization: basic() } }).catch(() => 'failed');
-    await waitFor(() => s.node('x1000c0s0b0n0').report !== null && s.stats().redfish.hung === 1, 'a retrying report and a hung request');
+    await waitFor('a retrying report and a hung request', () => s.node('x1000c0s0b0n0').report !== null && s.stats().redfish.hung === 1);
     await s.close();
     await s.close(); // twice is fine
     expect(await hung).toBe('failed');
@@ -129,11 +129,11 @@ describe('close()', () => {
     await bos.close();
     // nothing keeps running: timers, listeners and sockets return to what we had
     await waitFor(
+      `handles back to the baseline ${JSON.stringify(before)} (now ${JSON.stringify(handles())})`,
       () => {
         const now = handles();
         return ['TCPServerWrap', 'TCPSocketWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (before[k] ?? 0));
       },
-      `handles back to the baseline ${JSON.stringify(before)} (now ${JSON.stringify(handles())})`,
       5000,
       20,
     );

@@ -2,17 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type SimOptions, type Simulator } from '../../src/sim/index.js';
 
-/** Polls `cond` until it is truthy; fails with `what` (and the last value) after timeoutMs. */
-export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await cond();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '../../src/testbed/wait.js';
 
 /** Starts a simulator and registers it for `closeAll()`. */
 const open: Simulator[] = [];

@@ -193,11 +193,11 @@ describe('Redfish resets and the power model', () => {
     const off = await rf.reset('Off');
     expect(off.status).toBe(200);
     expect(off.body).toEqual({});
-    await waitFor(async () => (await rf.power()) === 'Off', 'graceful Off');
+    await waitFor('graceful Off', async () => (await rf.power()) === 'Off');
     expect((await rf.reset('On')).status).toBe(200);
-    await waitFor(async () => (await rf.power()) === 'On', 'On');
+    await waitFor('On', async () => (await rf.power()) === 'On');
     expect((await rf.reset('ForceOff')).status).toBe(200);
-    await waitFor(async () => (await rf.power()) === 'Off', 'ForceOff');
+    await waitFor('ForceOff', async () => (await rf.power()) === 'Off');
 
     const view = s.node('x1000c0s0b0n0');
     expect(view.resets).toMatchObject({ Off: 1, On: 1, ForceOff: 1, GracefulShutdown: 1, ForceRestart: 1, Bogus: 1 });
@@ -228,7 +228,7 @@ describe('Redfish resets and the power model', () => {
       statuses.push(r.status);
       if (r.status === 202) task = r.headers.get('location');
       // let each action settle before the next
-      await waitFor(async () => !['PoweringOn', 'PoweringOff'].includes(await rf.power()), `settle after ${t}`);
+      await waitFor(`settle after ${t}`, async () => !['PoweringOn', 'PoweringOff'].includes(await rf.power()));
     }
     expect(statuses).toEqual([204, 204, 204, 204, 202]);
     expect(task).toBe(`${new URL(rf.rec.bmc_address).pathname}/redfish/v1/TaskService/Tasks/1`);
@@ -244,14 +244,14 @@ describe('Redfish resets and the power model', () => {
     expect((await rf.reset('On')).status).toBe(204); // already On
     expect(s.powerTimeline()).toEqual([]);
     await rf.reset('ForceRestart');
-    await waitFor(() => s.powerTimeline().length === 4, 'restart transitions');
+    await waitFor('restart transitions', () => s.powerTimeline().length === 4);
     expect(s.powerTimeline().map((e) => e.to)).toEqual(['PoweringOff', 'Off', 'PoweringOn', 'On']);
     expect(s.node('x1000c0s0b0n1').resets.ForceRestart).toBe(1);
     expect(s.node('x1000c0s0b0n1').resets.On).toBe(1);
   });
 
   it('On while PoweringOff is answered OK but ignored; the client must re-read and re-send', async () => {
-    const s = await sim({ nodes: 2, profile: 'cray-ex', timeScale: 0.001, timings: { gracefulOff: 100_000, forceOff: 1, powerOn: 1, boot: 1 } });
+    const s = await sim({ nodes: 2, profile: 'cray-ex', timeScale: 0.001, timings: { gracefulOff: 100_000, forceOff: 1, powerOn: 1, boot: 1 }, manualClock: true });
     const rf = redfishFor(s, 'x1000c0s0b0n0');
     await rf.reset('Off');
     expect(await rf.power()).toBe('PoweringOff');
@@ -259,9 +259,10 @@ describe('Redfish resets and the power model', () => {
     expect(on.status).toBe(200);
     expect(await rf.power()).toBe('PoweringOff'); // still going down
     await rf.reset('ForceOff'); // finish the shutdown quickly
-    await waitFor(async () => (await rf.power()) === 'Off', 'Off');
-    // the On was swallowed: the node stays off
-    await new Promise((r) => setTimeout(r, 30));
+    s.advance(1);
+    expect(await rf.power()).toBe('Off');
+    // the On was swallowed: past the moment it would have powered the node on, it is still off
+    s.advance(2);
     expect(await rf.power()).toBe('Off');
     expect(s.resetLog().map((e) => [e.type, e.accepted])).toEqual([
       ['Off', true],
@@ -270,7 +271,8 @@ describe('Redfish resets and the power model', () => {
     ]);
     expect(s.powerTimeline().map((e) => e.to)).toEqual(['PoweringOff', 'Off']);
     await rf.reset('On');
-    await waitFor(async () => (await rf.power()) === 'On', 'On after re-sending');
+    s.advance(1);
+    expect(await rf.power()).toBe('On');
   });
 
   it('ForceOff cuts a slow graceful shutdown short', async () => {
@@ -279,18 +281,19 @@ describe('Redfish resets and the power model', () => {
     await rf.reset('Off');
     expect(await rf.power()).toBe('PoweringOff');
     await rf.reset('ForceOff');
-    await waitFor(async () => (await rf.power()) === 'Off', 'Off after ForceOff');
+    await waitFor('Off after ForceOff', async () => (await rf.power()) === 'Off');
   });
 
   it('graceful_ignored: the graceful request is answered OK but the node stays On; ForceOff still works', async () => {
-    const s = await sim({ nodes: 2, timings: { gracefulOff: 1, forceOff: 1 }, faults: [{ kind: 'graceful_ignored', xnames: ['x1000c0s0b0n0'] }] });
+    const s = await sim({ nodes: 2, timings: { gracefulOff: 1, forceOff: 1 }, faults: [{ kind: 'graceful_ignored', xnames: ['x1000c0s0b0n0'] }], manualClock: true });
     const rf = redfishFor(s, 'x1000c0s0b0n0');
     expect((await rf.reset('Off')).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 30));
+    s.advance(2); // past the moment a graceful shutdown would have ended
     expect(await rf.power()).toBe('On');
     expect(s.node('x1000c0s0b0n0').faults).toEqual(['graceful_ignored']);
     await rf.reset('ForceOff');
-    await waitFor(async () => (await rf.power()) === 'Off', 'Off after ForceOff');
+    s.advance(1);
+    expect(await rf.power()).toBe('Off');
     // lifted at run time
     s.setFault('graceful_ignored', ['x1000c0s0b0n0'], false);
     expect(s.node('x1000c0s0b0n0').faults).toEqual([]);
@@ -353,8 +356,8 @@ describe('Redfish faults', () => {
       () => 'answered',
       () => 'failed',
     );
-    await waitFor(() => s.stats().redfish.hung >= 2, 'the second request to be held');
-    await waitFor(() => s.resetLog().length === 1, 'the hung reset to be logged');
+    await waitFor('the second request to be held', () => s.stats().redfish.hung >= 2);
+    await waitFor('the hung reset to be logged', () => s.resetLog().length === 1);
     expect(s.resetLog()[0]).toMatchObject({ type: 'ForceOff', accepted: false, status: 0 });
     await s.close();
     expect(await pending).toBe('failed');
@@ -383,7 +386,7 @@ describe('per-port mode', () => {
     const systems = await rf.get(`${rf.rec.bmc_address}/redfish/v1/Systems`);
     expect(systems.body.Members[1]['@odata.id']).toBe('/redfish/v1/Systems/System.Embedded.2');
     expect((await rf.reset('ForceOff')).status).toBe(204);
-    await waitFor(async () => (await rf.power()) === 'Off', 'Off');
+    await waitFor('Off', async () => (await rf.power()) === 'Off');
     expect(s.node('x1000c0s2b0n0').power).toBe('On');
     await s.close();
     expect(s.servers().every((srv) => !srv.listening)).toBe(true);

@@ -25,6 +25,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeInventoryRecord } from '../../src/core/inventory.js';
 import { LocalBackend } from '../../src/services/local-backend.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { waitFor as waitUntil } from '../../src/testbed/wait.js';
 import { BIN, ROOT } from '../cli/helpers.js';
 import { exited, freePorts, REBOOT_PROGRAM, startBosdChild } from './helpers.js';
 
@@ -154,13 +155,8 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       `--- ${f.rebootLog}`, tail(f.rebootLog), `--- ${f.ctldLog}`, tail(f.ctldLog, 40), `--- ${f.bosdLog}`, tail(f.bosdLog, 15),
       ...NODES.map((n) => `--- slurmd ${n}\n${tail(join(logs, `slurmd-${n}.log`), 8)}`),
     ].join('\n');
-    const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number) => {
-      const end = Date.now() + timeoutMs;
-      while (!(await cond())) {
-        if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${diag()}`);
-        await sleep(100);
-      }
-    };
+    const waitFor = (what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number) =>
+      waitUntil(what, cond, timeoutMs, 100).catch((e: Error) => { throw new Error(`${e.message}\n${diag()}`); });
 
     try {
       // --- munge ------------------------------------------------------------------------------

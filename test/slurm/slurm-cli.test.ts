@@ -6,7 +6,9 @@ import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bosctl, json, lines, ok, removeTmpDirs, seeded, tmpDb, XNAMES } from '../cli/helpers.js';
-import { planRebootStaged, resumeTimeout, shellQuote } from '../../src/cli/commands/slurm.js';
+import { planRebootStaged } from '../../src/services/slurm-reboot-staged.js';
+import { resumeTimeout } from '../../src/services/slurm-config.js';
+import { shellQuote } from '../../src/services/scontrol.js';
 import { REBOOT_PROGRAM } from './helpers.js';
 
 afterAll(removeTmpDirs);

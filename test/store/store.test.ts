@@ -11,13 +11,15 @@ const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'bosctl-store-')); dirs.push(d); return d; };
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 const actor = { user: 'test', via: 'vitest' };
+/** The connection the store keeps private: for checks of SQLite's own settings and triggers. */
+const raw = (s: Store) => (s as unknown as { db: Database.Database }).db;
 
 describe('store', () => {
   it('creates the schema, in WAL mode, with foreign keys on', () => {
     const s = Store.open(join(tmp(), 'a', 'b', 'x.db'));
-    expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(raw(s).pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(raw(s).pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw(s).pragma('foreign_keys', { simple: true })).toBe(1);
     s.close();
   });
 
@@ -83,8 +85,8 @@ describe('store', () => {
   it('keeps events append-only', () => {
     const s = Store.open(join(tmp(), 'x.db'));
     s.write(() => s.events.record('2026-01-01T00:00:00Z', 'component', 'x1', 'test', {}, actor));
-    expect(() => s.db.exec('UPDATE events SET action = \'x\'')).toThrow(/append-only/);
-    expect(() => s.db.exec('DELETE FROM events')).toThrow(/append-only/);
+    expect(() => raw(s).exec('UPDATE events SET action = \'x\'')).toThrow(/append-only/);
+    expect(() => raw(s).exec('DELETE FROM events')).toThrow(/append-only/);
     expect(s.events.history('component', 'x1')).toHaveLength(1);
     s.close();
   });

@@ -2,18 +2,20 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { compressHostlist } from '../../core/hostlist.js';
 import type { ApplyStagedReport } from '../../services/apply-staged.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
+import type { CliDeps, RunDeps } from '../context.js';
 import { CommandFailed } from '../exit.js';
-import { printData } from '../output/format.js';
+import type { OutputFormat } from '../output/format.js';
+import { printResult } from '../output/result.js';
 import { paintStatus } from '../output/views.js';
 import { renderPlan } from '../output/plan.js';
 
-export interface ApplyStagedOpts {
-  self?: boolean;
-  strict?: boolean;
-  force?: boolean;
-  dryRun?: boolean;
+export interface ApplyStagedOptions {
+  /** As given: names, comma lists, hostlists; "-" reads them from stdin. */
+  nodes: string[];
+  self: boolean;
+  strict: boolean;
+  force: boolean;
+  dryRun: boolean;
 }
 
 /** This host's names, most specific first: the full name, then the short one. */
@@ -24,7 +26,11 @@ export function selfNames(): string[] {
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  program
+  define(program, deps);
+}
+
+export function define(parent: Command, deps: CliDeps, run = runApplyStaged): Command {
+  return parent
     .command('apply-staged')
     .description('make the staged state of nodes their desired state, so bosd reboots them into it')
     .argument('[nodes...]', 'xnames, nids or hostnames: single, comma-separated or hostlists; "-" reads them from stdin')
@@ -41,30 +47,29 @@ Examples:
 
 Prints which nodes succeeded, failed and were ignored. Failed nodes exit 1;
 ignored ones are warnings unless --strict. No nodes is an error, never "all nodes".`)
-    .action(async (nodes: string[], opts: ApplyStagedOpts, cmd: Command) => {
-      await runApplyStaged(nodes, opts, cmd, deps);
+    .action(async (nodes: string[], o: { self?: boolean; strict?: boolean; force?: boolean; dryRun?: boolean }, cmd: Command) => {
+      await run({ nodes, self: o.self === true, strict: o.strict === true, force: o.force === true, dryRun: o.dryRun === true }, deps.forCommand(cmd));
     });
 }
 
-export async function runApplyStaged(nodes: string[], opts: ApplyStagedOpts, cmd: Command, deps: CliDeps): Promise<void> {
-  const g = globalsOf(cmd);
+export async function runApplyStaged(opts: ApplyStagedOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
   const args: string[] = [];
-  for (const n of nodes) {
+  for (const n of opts.nodes) {
     if (n === '-') args.push(...(await deps.io.readStdin()).split(/\s+/).filter(Boolean));
     else args.push(n);
   }
   // Slurm names nodes by their short host name.
   if (opts.self) args.push(selfNames().at(-1)!);
-  const backend = await deps.backend(cmd);
-  const report = await backend.applyStaged(args, { skipCurrent: opts.force !== true, dryRun: opts.dryRun === true });
+  const backend = await deps.backend();
+  const report = await backend.applyStaged(args, { skipCurrent: !opts.force, dryRun: opts.dryRun });
   if (opts.dryRun) {
-    if (g.output === 'json' || g.output === 'yaml') await printData(deps.io, g.output, { dry_run: true, succeeded: report.succeeded, failed: report.failed, ignored: report.ignored, reasons: report.reasons, plan: report.plan ?? [] });
-    else {
+    await printResult(deps.io, g.output, { dry_run: true, succeeded: report.succeeded, failed: report.failed, ignored: report.ignored, reasons: report.reasons, plan: report.plan ?? [] }, async () => {
       const p = await deps.io.paint();
       deps.io.out(`dry run: nothing written. ${report.succeeded.length} would succeed, ${report.failed.length} would fail, ${report.ignored.length} would be ignored\n`);
       deps.io.out(renderPlan(report.plan ?? [], p));
       for (const x of [...report.failed, ...report.ignored]) deps.io.out(`  ${x}: ${report.reasons[x] ?? ''}\n`);
-    }
+    });
     return;
   }
   await printReport(report, g.output, g.quiet, deps);
@@ -74,24 +79,25 @@ export async function runApplyStaged(nodes: string[], opts: ApplyStagedOpts, cmd
   if (current.length > 0 && !g.quiet) deps.io.err(`bosctl: already current, not rebooted: ${compressHostlist(current)} (--force reboots them)\n`);
   for (const x of report.ignored) deps.io.err(`bosctl: ${p.yellow('ignored')} ${x}: ${report.reasons[x] ?? 'nothing staged'}\n`);
   if (report.failed.length > 0) {
-    throw new CommandFailed(`${report.failed.length} of ${report.succeeded.length + report.failed.length + report.ignored.length} node(s) failed`);
+    throw new CommandFailed('BOS_APPLY_STAGED_FAILED', `${report.failed.length} of ${report.succeeded.length + report.failed.length + report.ignored.length} node(s) failed`);
   }
   if (opts.strict && report.ignored.length > 0) {
-    throw new CommandFailed(`${report.ignored.length} node(s) ignored and --strict was given`);
+    throw new CommandFailed('BOS_APPLY_STAGED_IGNORED', `${report.ignored.length} node(s) ignored and --strict was given`);
   }
 }
 
-async function printReport(r: ApplyStagedReport, format: string, quiet: boolean, deps: CliDeps): Promise<void> {
+async function printReport(r: ApplyStagedReport, format: OutputFormat, quiet: boolean, deps: Pick<RunDeps, 'io'>): Promise<void> {
   const bos = { succeeded: r.succeeded, failed: r.failed, ignored: r.ignored };
-  if (format === 'json' || format === 'yaml') return printData(deps.io, format, bos);
-  if (format === 'name') {
-    for (const x of r.succeeded) deps.io.out(x + '\n');
-    return;
-  }
-  if (quiet) return;
-  const p = await deps.io.paint();
-  for (const verdict of ['succeeded', 'failed', 'ignored'] as const) {
-    const list = bos[verdict];
-    deps.io.out(`${paintStatus(verdict, p)}: ${list.length}${list.length ? `  ${compressHostlist(list)}` : ''}\n`);
-  }
+  await printResult(deps.io, format, bos, async () => {
+    if (format === 'name') {
+      for (const x of r.succeeded) deps.io.out(x + '\n');
+      return;
+    }
+    if (quiet) return;
+    const p = await deps.io.paint();
+    for (const verdict of ['succeeded', 'failed', 'ignored'] as const) {
+      const list = bos[verdict];
+      deps.io.out(`${paintStatus(verdict, p)}: ${list.length}${list.length ? `  ${compressHostlist(list)}` : ''}\n`);
+    }
+  });
 }

@@ -1,9 +1,14 @@
 import { Argument, Command } from 'commander';
-import type { CliDeps } from '../context.js';
+import type { CliDeps, RunDeps } from '../context.js';
 import { SHELLS, completionScript, type Shell } from '../completion/scripts.js';
 
 export function register(program: Command, deps: CliDeps): void {
-  program.command('completion')
+  define(program, deps);
+  defineComplete(program, deps);
+}
+
+export function define(parent: Command, deps: CliDeps, run: (o: { shell: Shell }, deps: Pick<RunDeps, 'io'>) => Promise<void> = runCompletion): Command {
+  return parent.command('completion')
     .description('print the shell completion script for bash, zsh or fish')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
     .addHelpText('after', `
@@ -19,12 +24,18 @@ Examples:
   bosctl completion fish > ~/.config/fish/completions/bosctl.fish
 
 The same scripts ship in completions/ (bosctl.bash, _bosctl, bosctl.fish).`)
-    .action((shell: Shell) => {
-      deps.io.out(completionScript(shell));
+    .action(async (shell: Shell) => {
+      await run({ shell }, { io: deps.io });
     });
+}
 
-  // What the scripts call on every tab press; main.ts answers it before building any program.
-  program.command('__complete', { hidden: true })
+export async function runCompletion(o: { shell: Shell }, deps: Pick<RunDeps, 'io'>): Promise<void> {
+  deps.io.out(completionScript(o.shell));
+}
+
+/** What the scripts call on every tab press; main.ts answers it before building any program. */
+export function defineComplete(parent: Command, deps: CliDeps): Command {
+  return parent.command('__complete', { hidden: true })
     .description('print completions for the words typed so far')
     .argument('[words...]')
     .allowUnknownOption()

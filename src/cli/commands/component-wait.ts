@@ -3,14 +3,14 @@ import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { isTransientUnreachable } from '../../client/http.js';
 import { bosError, isBosError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
 import { nodeIdentity } from '../../core/node-identity.js';
 import { sameArtifacts } from '../../core/plan-diff.js';
 import type { Component } from '../../core/types.js';
 import type { Backend } from '../../services/backend.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
+import type { CliDeps, RunDeps } from '../context.js';
 import { CommandFailed } from '../exit.js';
-import { printData } from '../output/format.js';
+import { printResult } from '../output/result.js';
 
 /**
  * `bosctl component wait --stable`: blocks until bosd is done with nodes, so that slurmd
@@ -42,19 +42,13 @@ export function waitVerdict(c: Component): WaitVerdict {
   return { state: 'stable', why: '' };
 }
 
-const UNITS: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** "90", "90s", "15m", "1h" → milliseconds. */
+/** "90" (seconds), "90s", "15m", "1h" → milliseconds. */
 export function parseWaitTimeout(text: string): number {
-  const m = /^(\d+)([smh]?)$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw bosError('BOS_VALUE_INVALID', `invalid --timeout "${text}": expected a duration such as 90s, 30m or 1h (seconds if no unit)`);
-  return Number(m[1]) * UNITS[m[2]];
+  return parseDuration(text, { name: '--timeout', bare: 's', expected: 'a duration such as 90s, 30m or 1h (seconds if no unit)' });
 }
 
 function parseInterval(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n < 50 || n > 600_000) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${v}": expected milliseconds from 50 to 600000`);
-  return n;
+  return parseDuration(v, { name: '--interval', bare: 'ms', min: 50, max: 600_000, expected: 'a duration from 50ms to 10m, e.g. 500ms or 2s (a bare number is milliseconds)' });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -64,16 +58,28 @@ function mayPass(e: unknown): boolean {
   return isTransientUnreachable(e) || (isBosError(e) && e.code === 'BOS_DB_BUSY');
 }
 
-interface WaitFlags { self?: boolean; stable?: boolean; timeout?: string; interval: number }
+export interface WaitOptions {
+  nodes: string[];
+  self: boolean;
+  stable: boolean;
+  /** As given (90s, 30m): the time-out message quotes it. */
+  timeout?: string;
+  /** Milliseconds. */
+  interval: number;
+}
 
 export function registerWait(c: Command, deps: CliDeps): void {
-  c.command('wait')
+  defineWait(c, deps);
+}
+
+export function defineWait(parent: Command, deps: CliDeps, run = runWait): Command {
+  return parent.command('wait')
     .description('wait until nodes are stable: bosd is done with them and they run their desired image and configuration (for slurmd\'s ExecStartPre)')
     .argument('[nodes...]', 'xnames, nids or hostnames (hostlists allowed)')
     .option('--self', 'this node: NODE_IDENTITY, else xname= on /proc/cmdline, else the short host name')
     .option('--stable', 'wait until stable (enabled false, status stable, reported boot = desired boot); exit 1 if it fails')
     .option('--timeout <duration>', 'give up after this long (90s, 30m, 1h), exit 1 (default: wait as long as it takes)')
-    .addOption(new Option('--interval <ms>', 'how often to look').argParser(parseInterval).default(2000))
+    .addOption(new Option('--interval <duration>', 'how often to look (500ms, 2s; a bare number is ms)').argParser(parseInterval).default(2000, '2s'))
     .addHelpText('after', `
 Exit codes: 0 every node is stable; 1 a node failed (its error is printed), or --timeout
 passed; 2 bad input; 3 a node is unknown. While bosd cannot be reached (it restarts) it
@@ -87,13 +93,14 @@ slurmd's drop-in (/etc/systemd/system/slurmd.service.d/bosctl-wait.conf, see doc
   [Service]
   ExecStartPre=/usr/bin/bosctl component wait --self --stable --timeout 30m
   TimeoutStartSec=infinity`)
-    .action(async (nodes: string[], o: WaitFlags, cmd: Command) => {
-      await runWait(nodes, o, cmd, deps);
+    .action(async (nodes: string[], o: { self?: boolean; stable?: boolean; timeout?: string; interval: number }, cmd: Command) => {
+      await run({ nodes, self: o.self === true, stable: o.stable === true, timeout: o.timeout, interval: o.interval }, deps.forCommand(cmd));
     });
 }
 
-async function runWait(nodes: string[], o: WaitFlags, cmd: Command, deps: CliDeps): Promise<void> {
-  const g = globalsOf(cmd);
+export async function runWait(o: WaitOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const nodes = o.nodes;
   if (!o.stable) throw bosError('BOS_USAGE', 'say what to wait for: --stable (bosd done with the node, running its desired state)');
   if (o.self && nodes.length > 0) throw bosError('BOS_USAGE', 'give either node names or --self, not both');
   const limitMs = o.timeout === undefined ? undefined : parseWaitTimeout(o.timeout);
@@ -104,7 +111,7 @@ async function runWait(nodes: string[], o: WaitFlags, cmd: Command, deps: CliDep
     if (!g.quiet) deps.io.err(`bosctl: this node is ${id.name} (from ${id.from})\n`);
   }
   if (names.length === 0) throw bosError('BOS_NO_NODES', 'no nodes given: name them, or pass --self for this node');
-  const backend = await deps.backend(cmd);
+  const backend = await deps.backend();
   const started = performance.now();
   const left = () => (limitMs === undefined ? Infinity : started + limitMs - performance.now());
   const say = (line: string) => { if (!g.quiet) deps.io.err(`bosctl: ${line}\n`); };
@@ -124,19 +131,17 @@ async function runWait(nodes: string[], o: WaitFlags, cmd: Command, deps: CliDep
     const failed = verdicts.filter((x) => x.v.state === 'failed');
     const waiting = verdicts.filter((x) => x.v.state === 'waiting');
     if (failed.length > 0 || waiting.length === 0) {
-      if (g.output === 'json' || g.output === 'yaml') {
-        await printData(deps.io, g.output, verdicts.map(({ c, v }) => ({ id: c.id, state: v.state, status: c.status.status, reason: v.why })));
-      } else if (!g.quiet) {
-        for (const { c, v } of verdicts) if (v.state === 'stable') deps.io.out(`${c.id}: stable${c.actual_state.boot_artifacts?.kernel ? ` on ${c.actual_state.boot_artifacts.kernel}` : ''}\n`);
-      }
+      await printResult(deps.io, g.output, verdicts.map(({ c, v }) => ({ id: c.id, state: v.state, status: c.status.status, reason: v.why })), () => {
+        if (!g.quiet) for (const { c, v } of verdicts) if (v.state === 'stable') deps.io.out(`${c.id}: stable${c.actual_state.boot_artifacts?.kernel ? ` on ${c.actual_state.boot_artifacts.kernel}` : ''}\n`);
+      });
       if (failed.length > 0) {
-        throw new CommandFailed(failed.map(({ c, v }) => `${c.id} failed: ${v.why}`).join('; ')
+        throw new CommandFailed('BOS_COMPONENT_FAILED', failed.map(({ c, v }) => `${c.id} failed: ${v.why}`).join('; ')
           + ' (fix the cause, then retry the reboot: "scontrol reboot ASAP nextstate=resume NODE" under Slurm)');
       }
       return;
     }
     if (left() <= 0) {
-      throw new CommandFailed(`timed out after ${o.timeout} (--timeout): not stable yet: ${waiting.map(({ c, v }) => `${c.id} (${v.why})`).join(', ')}`);
+      throw new CommandFailed('BOS_WAIT_TIMED_OUT', `timed out after ${o.timeout} (--timeout): not stable yet: ${waiting.map(({ c, v }) => `${c.id} (${v.why})`).join(', ')}`);
     }
     await sleep(Math.min(o.interval, Math.max(0, left())));
     comps = await read(() => readAll(backend, ids));

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Component } from '../../core/types.js';
-import type { CliDeps } from '../context.js';
+import type { CliDeps, RunDeps } from '../context.js';
+import { bosError } from '../../core/errors.js';
 import { CommandFailed } from '../exit.js';
 import { renderTable } from '../output/format.js';
 import { paintStatus } from '../output/views.js';
@@ -8,8 +9,14 @@ import { paintStatus } from '../output/views.js';
 const V1 = { kernel: 's3://boot-images/compute-v1/kernel', initrd: 's3://boot-images/compute-v1/initrd', kernel_parameters: 'console=ttyS0,115200 ip=dhcp quiet' };
 const V2 = { kernel: 's3://boot-images/compute-v2/kernel', initrd: 's3://boot-images/compute-v2/initrd', kernel_parameters: 'console=ttyS0,115200 ip=dhcp quiet spectre_v2=on' };
 
+export interface DemoOptions { nodes: number; timeScale: number; keep: boolean }
+
 export function register(program: Command, deps: CliDeps): void {
-  program.command('demo')
+  define(program, deps);
+}
+
+export function define(parent: Command, deps: CliDeps, run: (o: DemoOptions, deps: Pick<RunDeps, 'io'>) => Promise<void> = runDemo): Command {
+  return parent.command('demo')
     .description('a rolling upgrade of a simulated 16-node cluster: simulator, bosd and bosctl on this machine')
     .option('--nodes <n>', 'cluster size', (v) => Number(v), 16)
     .option('--time-scale <f>', 'real seconds per simulated second (hardware timing: graceful power-off 30 s, boot 120 s, configuration 60 s)', (v) => Number(v), 0.04)
@@ -24,13 +31,13 @@ Examples:
   npm run demo
   bosctl demo --nodes 64 --time-scale 0.01`)
     .action(async (o: { nodes: number; timeScale: number; keep?: boolean }) => {
-      await runDemo(o, deps);
+      await run({ nodes: o.nodes, timeScale: o.timeScale, keep: o.keep === true }, { io: deps.io });
     });
 }
 
-async function runDemo(o: { nodes: number; timeScale: number; keep?: boolean }, deps: CliDeps): Promise<void> {
-  if (!Number.isInteger(o.nodes) || o.nodes < 8 || o.nodes > 4096) throw new CommandFailed('--nodes must be an integer from 8 to 4096');
-  if (!(o.timeScale > 0 && o.timeScale <= 1)) throw new CommandFailed('--time-scale must be a number above 0 and at most 1');
+export async function runDemo(o: DemoOptions, deps: Pick<RunDeps, 'io'>): Promise<void> {
+  if (!Number.isInteger(o.nodes) || o.nodes < 8 || o.nodes > 4096) throw bosError('BOS_VALUE_INVALID', '--nodes must be an integer from 8 to 4096');
+  if (!(o.timeScale > 0 && o.timeScale <= 1)) throw bosError('BOS_VALUE_INVALID', '--time-scale must be a number above 0 and at most 1');
   const { startTestbed, waitFor } = await import('../../testbed/index.js');
   const { createLogger } = await import('../../daemon/log.js');
   const { appendFileSync } = await import('node:fs');
@@ -92,7 +99,7 @@ async function runDemo(o: { nodes: number; timeScale: number; keep?: boolean }, 
     const upgraded = rows.filter((r) => r[3] === 'compute-v2').length;
     const resets = tb.sim.nodes().reduce((n, s) => n + Object.values(s.resets).reduce((a, v) => a + v, 0), 0);
     io.out(`\n${p.green('Demo complete')} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${upgraded} of ${o.nodes} nodes upgraded to v2, ${o.nodes - upgraded} still have it staged; ${resets} Redfish resets in all.\n`);
-    if (upgraded !== 8) throw new CommandFailed(`expected 8 nodes on v2, found ${upgraded}`);
+    if (upgraded !== 8) throw new CommandFailed('BOS_DEMO_FAILED', `expected 8 nodes on v2, found ${upgraded}`);
     if (o.keep) io.out(`kept: ${tb.dir} (bosd.db, bosd.log)\n`);
   } finally {
     if (o.keep) await tb.stopBosd().then(() => tb.sim.close());

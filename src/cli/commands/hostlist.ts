@@ -1,16 +1,17 @@
 import { Command } from 'commander';
 import { bosError } from '../../core/errors.js';
 import { countNames, hostnames, parseHostlist, rangedString, sortRanges, uniqueRanges, type HostRange } from '../../core/hostlist.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
-import { printData } from '../output/format.js';
-
-interface HostlistOpts {
-  sort?: boolean;
-  unique?: boolean;
-}
+import type { CliDeps, RunDeps } from '../context.js';
+import { printResult } from '../output/result.js';
 
 type Verb = 'expand' | 'compress' | 'count';
+
+export interface HostlistOptions {
+  verb: Verb;
+  exprs: string[];
+  sort: boolean;
+  unique: boolean;
+}
 
 const HELP: Record<Verb, { what: string; examples: string }> = {
   expand: {
@@ -48,21 +49,23 @@ Hostlists are read and written as Slurm 22.05 reads and writes them: items separ
 commas or whitespace, only a trailing number bracketed, repeated names kept unless --unique.
 With no EXPR, or "-", hostlists are read from stdin. The rules, and where bosctl is stricter
 than Slurm: docs/hostlist.md.`);
-  for (const verb of ['expand', 'compress', 'count'] as const) {
-    hostlist
-      .command(verb)
-      .description(HELP[verb].what)
-      .argument('[expr...]', 'hostlists or names, e.g. nid[000001-000004]; none or "-" reads stdin')
-      .option('--sort', 'sort as scontrol show hostlistsorted does')
-      .option('-u, --unique', 'drop repeated names, keeping the first')
-      .addHelpText('after', `\nExamples:${HELP[verb].examples}`)
-      .action(async (exprs: string[], opts: HostlistOpts, cmd: Command) => {
-        await runHostlist(verb, exprs, opts, cmd, deps);
-      });
-  }
+  for (const verb of ['expand', 'compress', 'count'] as const) define(hostlist, deps, verb);
 }
 
-async function readExpressions(exprs: string[], deps: CliDeps): Promise<string[]> {
+export function define(parent: Command, deps: CliDeps, verb: Verb, run = runHostlist): Command {
+  return parent
+    .command(verb)
+    .description(HELP[verb].what)
+    .argument('[expr...]', 'hostlists or names, e.g. nid[000001-000004]; none or "-" reads stdin')
+    .option('--sort', 'sort as scontrol show hostlistsorted does')
+    .option('-u, --unique', 'drop repeated names, keeping the first')
+    .addHelpText('after', `\nExamples:${HELP[verb].examples}`)
+    .action(async (exprs: string[], opts: { sort?: boolean; unique?: boolean }, cmd: Command) => {
+      await run({ verb, exprs, sort: opts.sort === true, unique: opts.unique === true }, deps.forCommand(cmd));
+    });
+}
+
+async function readExpressions(exprs: string[], deps: Pick<RunDeps, 'io'>): Promise<string[]> {
   if (exprs.length === 0 && deps.io.stdinIsTTY) {
     throw bosError('BOS_USAGE', 'no hostlist given: name hostlists, e.g. bosctl hostlist expand nid[1-4], or pipe them in');
   }
@@ -71,30 +74,25 @@ async function readExpressions(exprs: string[], deps: CliDeps): Promise<string[]
   return out;
 }
 
-async function runHostlist(verb: Verb, exprs: string[], opts: HostlistOpts, cmd: Command, deps: CliDeps): Promise<void> {
-  const g = globalsOf(cmd);
+export async function runHostlist(opts: HostlistOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
   // Arguments and stdin are items of one hostlist, so a1 a2 compresses to a[1-2].
-  let list: HostRange[] = parseHostlist((await readExpressions(exprs, deps)).join(','));
+  let list: HostRange[] = parseHostlist((await readExpressions(opts.exprs, deps)).join(','));
   if (opts.unique) list = uniqueRanges(list);
   if (opts.sort) list = sortRanges(list);
-  const json = g.output === 'json' || g.output === 'yaml';
-  if (verb === 'count') {
+  if (opts.verb === 'count') {
     const n = countNames(list);
-    if (json) await printData(deps.io, g.output as 'json' | 'yaml', n);
-    else deps.io.out(`${n}\n`);
+    await printResult(deps.io, g.output, n, () => deps.io.out(`${n}\n`));
     return;
   }
-  if (verb === 'compress') {
+  if (opts.verb === 'compress') {
     const text = rangedString(list);
-    if (json) await printData(deps.io, g.output as 'json' | 'yaml', text);
-    else deps.io.out(`${text}\n`);
+    await printResult(deps.io, g.output, text, () => deps.io.out(`${text}\n`));
     return;
   }
   const names = hostnames(list);
-  if (json) {
-    await printData(deps.io, g.output as 'json' | 'yaml', names);
-    return;
-  }
-  // One write per many names: a million names stay fast.
-  for (let i = 0; i < names.length; i += 65_536) deps.io.out(`${names.slice(i, i + 65_536).join('\n')}\n`);
+  await printResult(deps.io, g.output, names, () => {
+    // One write per many names: a million names stay fast.
+    for (let i = 0; i < names.length; i += 65_536) deps.io.out(`${names.slice(i, i + 65_536).join('\n')}\n`);
+  });
 }

@@ -1,15 +1,18 @@
 import { Command } from 'commander';
 import { compressHostlist } from '../../core/hostlist.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
-import { printData } from '../output/format.js';
+import type { CliDeps, RunDeps } from '../context.js';
+import { printResult } from '../output/result.js';
 import { confirmNow } from '../prompt.js';
 import type { RollbackResult } from '../../services/rollout.js';
 
-interface RollbackFlags { session?: string; limit?: string; stage?: boolean; name?: string; dryRun?: boolean; yes?: boolean }
+export interface RollbackOptions { session?: string; limit?: string; stage: boolean; name?: string; dryRun: boolean; yes: boolean }
 
 export function register(program: Command, deps: CliDeps): void {
-  program.command('rollback')
+  define(program, deps);
+}
+
+export function define(parent: Command, deps: CliDeps, run = runRollback): Command {
+  return parent.command('rollback')
     .description('take nodes back to the state they were stable on before their current one, clearing the stage rolled back from')
     .option('--session <name>', 'the nodes whose current state this session set (its nodes that never took it are only unstaged)')
     .option('-l, --limit <limit>', 'or the nodes this limit names (as for session create)')
@@ -40,34 +43,39 @@ Examples:
   bosctl rollback --session upgrade-v2 --stage
   bosctl rollback --limit nid[000001-000004] --dry-run
   bosctl rollback --limit nid[000001-000004] --yes`)
-    .action(async (o: RollbackFlags, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const backend = await deps.backend(cmd);
-      const req = { session: o.session, limit: o.limit, stage: o.stage === true, name: o.name };
-      if (!o.stage && !o.dryRun && o.yes !== true) {
-        // The service's own dry run says how many nodes would reboot.
-        const plan = await backend.rollback({ ...req, dry_run: true });
-        const what = `reboot ${plan.nodes.length} nodes now`;
-        await confirmNow(deps.io, {
-          nodes: plan.nodes.length, what: `rollback would ${what}`,
-          question: `Roll back: ${what} (${o.session !== undefined ? `nodes of session ${o.session}` : `limit ${o.limit}`})?`,
-        });
-      }
-      const r = await backend.rollback({ ...req, dry_run: o.dryRun === true });
-      for (const [x, why] of Object.entries(r.skipped)) deps.io.err(`bosctl: skipped ${x}: ${why}\n`);
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, o.dryRun ? { dry_run: true, ...r } : r);
-      if (g.output === 'name') { deps.io.out(r.session.name + '\n'); return; }
-      if (o.dryRun) {
-        deps.io.out(`rollback would ${o.stage ? 'stage' : 'reboot'} ${r.nodes.length} node(s) back to their previous state (dry run: nothing written): ${compressHostlist(r.nodes)}\n`);
-        deps.io.out(stageLines(r, true));
-        return;
-      }
-      if (!g.quiet) {
-        deps.io.out(`session ${r.session.name} created: rollback ${o.stage ? 'staged for' : 'of'} ${r.nodes.length} node(s): ${compressHostlist(r.nodes)}\n`);
-        deps.io.out(stageLines(r, false));
-        if (o.stage) deps.io.out('apply it node by node with: bosctl apply-staged NODES\n');
-      }
+    .action(async (o: { session?: string; limit?: string; stage?: boolean; name?: string; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+      await run({ session: o.session, limit: o.limit, stage: o.stage === true, name: o.name, dryRun: o.dryRun === true, yes: o.yes === true }, deps.forCommand(cmd));
     });
+}
+
+export async function runRollback(o: RollbackOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const backend = await deps.backend();
+  const req = { session: o.session, limit: o.limit, stage: o.stage, name: o.name };
+  if (!o.stage && !o.dryRun && !o.yes) {
+    // The service's own dry run says how many nodes would reboot.
+    const plan = await backend.rollback({ ...req, dry_run: true });
+    const what = `reboot ${plan.nodes.length} nodes now`;
+    await confirmNow(deps.io, {
+      nodes: plan.nodes.length, what: `rollback would ${what}`,
+      question: `Roll back: ${what} (${o.session !== undefined ? `nodes of session ${o.session}` : `limit ${o.limit}`})?`,
+    });
+  }
+  const r = await backend.rollback({ ...req, dry_run: o.dryRun });
+  for (const [x, why] of Object.entries(r.skipped)) deps.io.err(`bosctl: skipped ${x}: ${why}\n`);
+  await printResult(deps.io, g.output, o.dryRun ? { dry_run: true, ...r } : r, () => {
+    if (g.output === 'name') { deps.io.out(r.session.name + '\n'); return; }
+    if (o.dryRun) {
+      deps.io.out(`rollback would ${o.stage ? 'stage' : 'reboot'} ${r.nodes.length} node(s) back to their previous state (dry run: nothing written): ${compressHostlist(r.nodes)}\n`);
+      deps.io.out(stageLines(r, true));
+      return;
+    }
+    if (!g.quiet) {
+      deps.io.out(`session ${r.session.name} created: rollback ${o.stage ? 'staged for' : 'of'} ${r.nodes.length} node(s): ${compressHostlist(r.nodes)}\n`);
+      deps.io.out(stageLines(r, false));
+      if (o.stage) deps.io.out('apply it node by node with: bosctl apply-staged NODES\n');
+    }
+  });
 }
 
 /** xname → session, as session → its xnames. */

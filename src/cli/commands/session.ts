@@ -2,9 +2,10 @@ import { Command, Option } from 'commander';
 import { bosError, type BosError } from '../../core/errors.js';
 import { compressHostlist } from '../../core/hostlist.js';
 import { parseBooleanWord } from '../../core/options.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
+import { parseDuration } from '../../core/duration.js';
+import type { CliDeps, RunDeps } from '../context.js';
 import { printData, printList, printListOrNote, printOne, renderFields, renderTable, type ResourceView } from '../output/format.js';
+import { isDataFormat, printChange, printResult } from '../output/result.js';
 import { eventView, paintStatus, sessionView } from '../output/views.js';
 import type { Backend } from '../../services/backend.js';
 import type { SessionCreateRequest } from '../../services/sessions.js';
@@ -43,30 +44,50 @@ const AT_ONCE: Record<string, (n: number) => string> = {
   boot: (n) => `boot ${n} nodes now, power-cycling those that are on`,
 };
 
-const intervalOption = (flag: string) => new Option('--interval <ms>', `with ${flag}: how often to look (ms)`).argParser((v) => Number(v)).default(1000);
+/** --interval: 500ms, 2s; a bare number is milliseconds (the old spelling). */
+export const parseInterval = (v: string): number => parseDuration(v, { name: '--interval', bare: 'ms', min: 50, expected: 'at least 50ms, e.g. 500ms or 2s (a bare number is milliseconds)' });
 
-function checkInterval(ms: number): void {
-  if (!(ms >= 50)) throw bosError('BOS_VALUE_INVALID', `invalid --interval "${ms}": expected at least 50 ms`);
-}
+const intervalOption = (flag: string) => new Option('--interval <duration>', `with ${flag}: how often to look (500ms, 2s; a bare number is ms)`).argParser(parseInterval).default(1000, '1s');
 
 /** How long a watch keeps trying while bosd cannot be reached (a restart), unless --retry-for says otherwise. */
 const DEFAULT_RETRY_FOR = '5m';
-const RETRY_UNITS: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "90", "90s", "5m", "1h" → milliseconds. */
+/** "90" (seconds), "90s", "5m", "1h" → milliseconds. */
 export function parseRetryFor(text: string): number {
-  const m = /^(\d+)([smh]?)$/.exec(text.trim());
-  if (!m) throw bosError('BOS_VALUE_INVALID', `invalid --retry-for "${text}": expected seconds or a duration such as 90s, 5m or 1h (0: give up at once)`);
-  return Number(m[1]) * RETRY_UNITS[m[2]];
+  return parseDuration(text, { name: '--retry-for', bare: 's', min: 0, expected: 'seconds or a duration such as 90s, 5m or 1h (0: give up at once)' });
 }
 
-const retryForOption = (flag: string) => new Option('--retry-for <duration>', `with ${flag}: while bosd is unreachable (restarting), keep trying this long (90s, 5m, 1h; 0: give up at once)`).default(DEFAULT_RETRY_FOR);
+const retryForOption = (flag: string) => new Option('--retry-for <duration>', `with ${flag}: while bosd is unreachable (restarting), keep trying this long (90s, 5m, 1h; 0: give up at once)`).default(DEFAULT_RETRY_FOR, DEFAULT_RETRY_FOR);
 
 export function register(program: Command, deps: CliDeps): void {
   const s = program.command('session').description('sessions: apply a template to nodes now, or stage it for later')
     .addHelpText('after', '\nExamples:\n  bosctl session create --template compute-v2 --operation reboot --stage --limit Compute\n  bosctl session list\n  bosctl session status SESSION');
+  defineCreate(s, deps);
+  defineList(s, deps);
+  defineDescribe(s, deps);
+  defineStatus(s, deps);
+  defineHistory(s, deps);
+  defineResume(s, deps);
+  defineAbort(s, deps);
+  defineDelete(s, deps);
+}
 
-  s.command('create')
+export interface CreateOptions extends WatchTiming {
+  template?: string;
+  operation?: string;
+  stage: boolean;
+  limit?: string;
+  name?: string;
+  includeDisabled: boolean;
+  maxFailures?: string;
+  force: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  wait: boolean;
+}
+
+export function defineCreate(parent: Command, deps: CliDeps, run = runCreate): Command {
+  return parent.command('create')
     .description('create a session: stage (--stage) or set the desired state of the template\'s nodes')
     .option('-t, --template <name>', 'session template to use')
     .addOption(new Option('--template-name <name>', 'alias of --template (cray CLI spelling)').hideHelp())
@@ -95,78 +116,109 @@ Without --stage the nodes' desired state is set at once and bosd acts on them. W
 reboots, shuts down or boots more than one node, bosctl shows the plan and asks first
 (default no); --yes skips the question, and without a terminal --yes is required (exit 2).`)
     .action(async (o: CreateFlags & { templateName?: string; staged?: string | boolean; maxFailures?: string; force?: boolean; dryRun?: boolean; yes?: boolean; wait?: boolean; interval: number; retryFor: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const template = o.template ?? o.templateName;
-      if (!template) throw bosError('BOS_USAGE', 'no template: give --template NAME (list them with "bosctl sessiontemplate list")');
-      if (!o.operation) throw bosError('BOS_OPERATION_INVALID', 'no operation: give --operation boot, reboot or shutdown');
-      const stage = stageFlag(o.stage ?? o.staged);
-      if (o.wait && stage) throw bosError('BOS_USAGE', '--wait follows nodes bosd acts on now; a staged session waits for apply-staged (follow it with "bosctl session status S --watch")');
-      if (o.wait && o.dryRun) throw bosError('BOS_USAGE', '--wait has nothing to wait for with --dry-run');
-      const retryForMs = parseRetryFor(o.retryFor);
-      if (o.wait) checkInterval(o.interval);
-      // An empty variable in a script ($NODES) must not widen a session to the whole template.
-      if (o.limit !== undefined && o.limit.trim() === '') {
-        throw bosError('BOS_LIMIT_INVALID', 'empty --limit: name the nodes (xnames, nids, hostnames, groups, roles), or leave --limit out for every node of the template');
-      }
-      const backend = await deps.backend(cmd);
-      const request = {
-        name: o.name, template_name: template, operation: o.operation, limit: o.limit, stage, include_disabled: o.includeDisabled === true,
-        max_failures: o.maxFailures, force: o.force === true,
-      };
-      if (!stage && !o.dryRun && o.yes !== true) await confirmSession(request, backend, deps);
-      const created = await backend.createSession({ ...request, dry_run: o.dryRun === true });
-      for (const w of created.warnings) deps.io.err(`bosctl: warning: ${w}\n`);
-      if (o.dryRun) {
-        if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, { dry_run: true, session: created.session, plan: created.plan, warnings: created.warnings });
-        const p = await deps.io.paint();
-        deps.io.out(`session ${created.session.name} would ${stage ? 'stage' : 'set'} ${created.session.operation} for ${created.nodes.length} node(s) (dry run: nothing written)\n`);
-        deps.io.out(renderPlan(created.plan, p));
-        return;
-      }
-      const data = g.output === 'json' || g.output === 'yaml';
-      if (!o.wait && data) return printData(deps.io, g.output as 'json' | 'yaml', created.session);
-      if (g.output === 'name') deps.io.out(created.session.name + '\n');
-      else if (!g.quiet && !data) {
-        const verb = stage ? 'staged' : 'set to';
-        deps.io.out(`session ${created.session.name} created: ${created.session.operation} ${verb} ${created.nodes.length} node(s): ${compressHostlist(created.nodes)}\n`);
-        if (created.current.length > 0 && !stage) deps.io.out(`already current, not rebooted: ${created.current.length} node(s): ${compressHostlist(created.current)}\n`);
-        if (stage) deps.io.out(`apply it node by node with: bosctl apply-staged NODES\n`);
-      }
-      if (!o.wait) return;
-      const name = created.session.name;
-      const end = await followSession(name, backend, deps, { intervalMs: o.interval, retryForMs, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines' });
-      if (data) await printData(deps.io, g.output as 'json' | 'yaml', end.session);
-      failUnlessClean(name, end);
-      if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${end.counts.stable} node(s) stable\n`);
+      await run({
+        template: o.template ?? o.templateName, operation: o.operation, stage: stageFlag(o.stage ?? o.staged), limit: o.limit, name: o.name,
+        includeDisabled: o.includeDisabled === true, maxFailures: o.maxFailures, force: o.force === true, dryRun: o.dryRun === true,
+        yes: o.yes === true, wait: o.wait === true, interval: o.interval, retryFor: parseRetryFor(o.retryFor),
+      }, deps.forCommand(cmd));
     });
+}
 
-  s.command('list')
+export async function runCreate(o: CreateOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const template = o.template;
+  if (!template) throw bosError('BOS_USAGE', 'no template: give --template NAME (list them with "bosctl sessiontemplate list")');
+  if (!o.operation) throw bosError('BOS_OPERATION_INVALID', 'no operation: give --operation boot, reboot or shutdown');
+  const stage = o.stage;
+  if (o.wait && stage) throw bosError('BOS_USAGE', '--wait follows nodes bosd acts on now; a staged session waits for apply-staged (follow it with "bosctl session status S --watch")');
+  if (o.wait && o.dryRun) throw bosError('BOS_USAGE', '--wait has nothing to wait for with --dry-run');
+  // An empty variable in a script ($NODES) must not widen a session to the whole template.
+  if (o.limit !== undefined && o.limit.trim() === '') {
+    throw bosError('BOS_LIMIT_INVALID', 'empty --limit: name the nodes (xnames, nids, hostnames, groups, roles), or leave --limit out for every node of the template');
+  }
+  const backend = await deps.backend();
+  const request = {
+    name: o.name, template_name: template, operation: o.operation, limit: o.limit, stage, include_disabled: o.includeDisabled,
+    max_failures: o.maxFailures, force: o.force,
+  };
+  if (!stage && !o.dryRun && !o.yes) await confirmSession(request, backend, deps);
+  const created = await backend.createSession({ ...request, dry_run: o.dryRun });
+  for (const w of created.warnings) deps.io.err(`bosctl: warning: ${w}\n`);
+  if (o.dryRun) {
+    await printResult(deps.io, g.output, { dry_run: true, session: created.session, plan: created.plan, warnings: created.warnings }, async () => {
+      const p = await deps.io.paint();
+      deps.io.out(`session ${created.session.name} would ${stage ? 'stage' : 'set'} ${created.session.operation} for ${created.nodes.length} node(s) (dry run: nothing written)\n`);
+      deps.io.out(renderPlan(created.plan, p));
+    });
+    return;
+  }
+  const data = isDataFormat(g.output);
+  if (!o.wait && data) { await printData(deps.io, g.output as 'json' | 'yaml', created.session); return; }
+  if (g.output === 'name') deps.io.out(created.session.name + '\n');
+  else if (!g.quiet && !data) {
+    const verb = stage ? 'staged' : 'set to';
+    deps.io.out(`session ${created.session.name} created: ${created.session.operation} ${verb} ${created.nodes.length} node(s): ${compressHostlist(created.nodes)}\n`);
+    if (created.current.length > 0 && !stage) deps.io.out(`already current, not rebooted: ${created.current.length} node(s): ${compressHostlist(created.current)}\n`);
+    if (stage) deps.io.out(`apply it node by node with: bosctl apply-staged NODES\n`);
+  }
+  if (!o.wait) return;
+  const name = created.session.name;
+  const end = await followSession(name, backend, deps, { intervalMs: o.interval, retryForMs: o.retryFor, show: g.quiet || data || g.output === 'name' ? 'nothing' : 'lines' });
+  if (data) await printData(deps.io, g.output as 'json' | 'yaml', end.session);
+  failUnlessClean(name, end);
+  if (!g.quiet && !data && g.output !== 'name') deps.io.out(`session ${name} complete: ${end.counts.stable} node(s) stable\n`);
+}
+
+export function defineList(parent: Command, deps: CliDeps, run = runList): Command {
+  return parent.command('list')
     .alias('ls')
     .description('list sessions')
     .addOption(new Option('--status <status>', 'only sessions with this status').choices(['pending', 'running', 'complete']))
     .addHelpText('after', '\nExamples:\n  bosctl session list\n  bosctl session list --status running -o wide')
     .action(async (o: { status?: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const sessions = await (await deps.backend(cmd)).listSessions({ status: o.status });
-      await printListOrNote(deps.io, sessionView, sessions, { format: g.output, noHeaders: !g.headers }, 'No sessions.');
+      await run({ status: o.status }, deps.forCommand(cmd));
     });
+}
 
-  s.command('describe')
+export async function runList(o: { status?: string }, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const sessions = await (await deps.backend()).listSessions({ status: o.status });
+  await printListOrNote(deps.io, sessionView, sessions, { format: g.output, noHeaders: !g.headers }, 'No sessions.');
+}
+
+export function defineDescribe(parent: Command, deps: CliDeps, run = runDescribe): Command {
+  return parent.command('describe')
     .alias('show')
     .description('show a session')
     .argument('<name>')
     .addHelpText('after', '\nExamples:\n  bosctl session describe 5b0c1d2e-...\n  bosctl session describe my-session -o json')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const session = await (await deps.backend(cmd)).getSession(name);
-      await printOne(deps.io, sessionView, session, { format: g.output }, (x) => {
-        const { components, ...rest } = x;
-        const nodes = components ? components.split(',') : [];
-        return renderFields({ ...rest, nodes: `${nodes.length}${nodes.length ? `  ${compressHostlist(nodes)}` : ''}` });
-      });
+      await run({ name }, deps.forCommand(cmd));
     });
+}
 
-  s.command('status')
+export async function runDescribe(o: { name: string }, deps: RunDeps): Promise<void> {
+  const session = await (await deps.backend()).getSession(o.name);
+  await printOne(deps.io, sessionView, session, { format: deps.globals.output }, (x) => {
+    const { components, ...rest } = x;
+    const nodes = components ? components.split(',') : [];
+    return renderFields({ ...rest, nodes: `${nodes.length}${nodes.length ? `  ${compressHostlist(nodes)}` : ''}` });
+  });
+}
+
+/** How a watch polls (--interval) and how long it keeps trying an unreachable bosd (--retry-for), in ms. */
+export interface WatchTiming {
+  interval: number;
+  retryFor: number;
+}
+
+export interface StatusOptions extends WatchTiming {
+  name: string;
+  watch: boolean;
+}
+
+export function defineStatus(parent: Command, deps: CliDeps, run = runStatus): Command {
+  return parent.command('status')
     .description('show a session\'s progress: nodes per phase, percent done, errors; --watch follows it to the end')
     .argument('<name>')
     .option('-w, --watch', 'follow the session until it completes or every node is stable or failed (exit 1 if any failed): redrawn on a terminal, one line per change otherwise')
@@ -199,65 +251,93 @@ Examples:
   bosctl session status my-session --watch --retry-for 15m
   bosctl session status my-session -o json`)
     .action(async (name: string, o: { watch?: boolean; interval: number; retryFor: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const backend = await deps.backend(cmd);
-      const p = await deps.io.paint();
-      if (!o.watch) {
-        const r = await backend.sessionStatus(name);
-        if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r.extended);
-        if (g.output === 'name') { deps.io.out(r.session.name + '\n'); return; }
-        deps.io.out(renderStatus(r, p, g.headers));
-        return;
-      }
-      checkInterval(o.interval);
-      const retryForMs = parseRetryFor(o.retryFor);
-      const show = g.output === 'json' ? 'json' : deps.io.stdoutIsTTY ? 'redraw' : 'lines';
-      failUnlessClean(name, await followSession(name, backend, deps, { intervalMs: o.interval, retryForMs, show }));
+      const deps1 = deps.forCommand(cmd);
+      await run({ name, watch: o.watch === true, interval: o.interval, retryFor: o.watch ? parseRetryFor(o.retryFor) : 0 }, deps1);
     });
+}
 
-  s.command('history')
+export async function runStatus(o: StatusOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const backend = await deps.backend();
+  const p = await deps.io.paint();
+  if (!o.watch) {
+    const r = await backend.sessionStatus(o.name);
+    await printResult(deps.io, g.output, r.extended, () => {
+      deps.io.out(g.output === 'name' ? r.session.name + '\n' : renderStatus(r, p, g.headers));
+    });
+    return;
+  }
+  const show = g.output === 'json' ? 'json' : deps.io.stdoutIsTTY ? 'redraw' : 'lines';
+  failUnlessClean(o.name, await followSession(o.name, backend, deps, { intervalMs: o.interval, retryForMs: o.retryFor, show }));
+}
+
+export function defineHistory(parent: Command, deps: CliDeps, run = runHistory): Command {
+  return parent.command('history')
     .description('list the events of a session and of its nodes while they worked for it')
     .argument('<name>')
     .addHelpText('after', '\nExamples:\n  bosctl session history my-session\n  bosctl session history my-session -o json')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const events = await (await deps.backend(cmd)).sessionHistory(name);
-      await printList(deps.io, sessionEventView, events, { format: g.output, noHeaders: !g.headers });
+      await run({ name }, deps.forCommand(cmd));
     });
+}
 
-  s.command('resume')
+export async function runHistory(o: { name: string }, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const events = await (await deps.backend()).sessionHistory(o.name);
+  await printList(deps.io, sessionEventView, events, { format: g.output, noHeaders: !g.headers });
+}
+
+export function defineResume(parent: Command, deps: CliDeps, run = runResume): Command {
+  return parent.command('resume')
     .description('continue a session halted by its failure budget; its held nodes go on')
     .argument('<name>')
     .option('--max-failures <n|p%>', 'a new failure budget')
     .addHelpText('after', '\nExamples:\n  bosctl session resume my-session\n  bosctl session resume my-session --max-failures 10%')
     .action(async (name: string, o: { maxFailures?: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const r = await (await deps.backend(cmd)).resumeSession(name, o.maxFailures);
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r);
-      if (!g.quiet) deps.io.out(`session ${name} resumed; ${r.released.length} held node(s) released${r.released.length ? `: ${compressHostlist(r.released)}` : ''}\n`);
+      await run({ name, maxFailures: o.maxFailures }, deps.forCommand(cmd));
     });
+}
 
-  s.command('abort')
+export async function runResume(o: { name: string; maxFailures?: string }, deps: RunDeps): Promise<void> {
+  const r = await (await deps.backend()).resumeSession(o.name, o.maxFailures);
+  await printChange(deps.io, { format: deps.globals.output, quiet: deps.globals.quiet }, {
+    kind: 'session', name: o.name, verb: 'resumed', data: r,
+    detail: `; ${r.released.length} held node(s) released${r.released.length ? `: ${compressHostlist(r.released)}` : ''}`,
+  });
+}
+
+export function defineAbort(parent: Command, deps: CliDeps, run = runAbort): Command {
+  return parent.command('abort')
     .description('stop a session: forget what it staged and disable its nodes that have not started')
     .argument('<name>')
     .addHelpText('after', '\nNodes already being rebooted finish their step.\n\nExamples:\n  bosctl session abort my-session')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const r = await (await deps.backend(cmd)).abortSession(name);
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, r);
-      if (!g.quiet) deps.io.out(`session ${name} aborted: ${r.unstaged.length} node(s) unstaged, ${r.stopped.length} not started and disabled\n`);
+      await run({ name }, deps.forCommand(cmd));
     });
+}
 
-  s.command('delete')
+export async function runAbort(o: { name: string }, deps: RunDeps): Promise<void> {
+  const r = await (await deps.backend()).abortSession(o.name);
+  await printChange(deps.io, { format: deps.globals.output, quiet: deps.globals.quiet }, {
+    kind: 'session', name: o.name, verb: 'aborted', data: r,
+    detail: `: ${r.unstaged.length} node(s) unstaged, ${r.stopped.length} not started and disabled`,
+  });
+}
+
+export function defineDelete(parent: Command, deps: CliDeps, run = runDelete): Command {
+  return parent.command('delete')
     .alias('rm')
     .description('delete a session record (nodes keep what it staged; applying that then fails)')
     .argument('<name>')
     .addHelpText('after', '\nExamples:\n  bosctl session delete my-session')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      await (await deps.backend(cmd)).deleteSession(name);
-      if (!g.quiet) deps.io.out(`session ${name} deleted\n`);
+      await run({ name }, deps.forCommand(cmd));
     });
+}
+
+export async function runDelete(o: { name: string }, deps: RunDeps): Promise<void> {
+  await (await deps.backend()).deleteSession(o.name);
+  await printChange(deps.io, { format: deps.globals.output, quiet: deps.globals.quiet }, { kind: 'session', name: o.name, verb: 'deleted' });
 }
 
 type StatusReport = Awaited<ReturnType<Backend['sessionStatus']>>;
@@ -299,7 +379,7 @@ const RETRY_DELAY_MAX_MS = 10_000;
  * keep its session open).
  * Between looks a spinner on stderr (a terminal only) says how far it is.
  */
-async function followSession(name: string, backend: Backend, deps: CliDeps, o: FollowOptions): Promise<StatusReport> {
+async function followSession(name: string, backend: Backend, deps: Pick<RunDeps, 'io'>, o: FollowOptions): Promise<StatusReport> {
   const p = await deps.io.paint();
   const rate = new RateMeter();
   let last = '';
@@ -342,7 +422,7 @@ async function followSession(name: string, backend: Backend, deps: CliDeps, o: F
  * may pass (a restart: refused, reset, no socket), for at most retryForMs of the monotonic
  * clock. Said once per outage: in the spinner on a terminal, else one line on stderr.
  */
-function readRetrying(name: string, backend: Backend, deps: CliDeps, o: FollowOptions, spinner: { text(label: string): void }): () => Promise<StatusReport> {
+function readRetrying(name: string, backend: Backend, deps: Pick<RunDeps, 'io'>, o: FollowOptions, spinner: { text(label: string): void }): () => Promise<StatusReport> {
   const inSpinner = canDrawSpinner(deps.io);
   const limit = `${Math.round(o.retryForMs / 1000)} s`;
   return async () => {
@@ -377,16 +457,16 @@ function readRetrying(name: string, backend: Backend, deps: CliDeps, o: FollowOp
 /** The end of a followed session: exit 1 with one line when nodes failed or the budget halted it. */
 function failUnlessClean(name: string, end: StatusReport): void {
   const c = end.counts;
-  if (end.session.status.error === 'aborted') throw new CommandFailed(`session ${name} was aborted: ${c.stable} node(s) stable, ${c.failed} failed; see "bosctl session status ${name}"`);
-  if (end.control.halted_at) throw new CommandFailed(`session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
-  if (c.failed > 0) throw new CommandFailed(`session ${name}: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
+  if (end.session.status.error === 'aborted') throw new CommandFailed('BOS_SESSION_FAILED', `session ${name} was aborted: ${c.stable} node(s) stable, ${c.failed} failed; see "bosctl session status ${name}"`);
+  if (end.control.halted_at) throw new CommandFailed('BOS_SESSION_FAILED', `session ${name} halted by its failure budget: ${c.failed} failed, ${c.on_hold} held; see "bosctl session status ${name}", continue with "bosctl session resume ${name}"`);
+  if (c.failed > 0) throw new CommandFailed('BOS_SESSION_FAILED', `session ${name}: ${c.failed} of ${c.stable + c.failed} node(s) failed; see "bosctl session status ${name}"`);
 }
 
 /**
  * Before a session that acts on nodes at once: the plan (the service's own dry run) decides
  * how many nodes would be rebooted or shut down; more than one is confirmed first.
  */
-async function confirmSession(request: SessionCreateRequest, backend: Backend, deps: CliDeps): Promise<void> {
+async function confirmSession(request: SessionCreateRequest, backend: Backend, deps: Pick<RunDeps, 'io'>): Promise<void> {
   const plan = await backend.createSession({ ...request, dry_run: true });
   const affected = plan.nodes.length - plan.current.length;
   const action = (AT_ONCE[plan.session.operation] ?? AT_ONCE.reboot)(affected);

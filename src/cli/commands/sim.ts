@@ -1,12 +1,11 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { bosError } from '../../core/errors.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
+import type { CliDeps, RunDeps } from '../context.js';
 import { assertOwnerOnly } from '../files.js';
-import { printData } from '../output/format.js';
+import { printResult } from '../output/result.js';
 
-interface SimFlags {
+export interface SimOptions {
   nodes: number;
   timeScale: number;
   profile: 'cray-ex' | 'generic';
@@ -26,7 +25,11 @@ interface SimFlags {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function register(program: Command, deps: CliDeps): void {
-  program.command('sim')
+  define(program, deps);
+}
+
+export function define(parent: Command, deps: CliDeps, run = runSim): Command {
+  return parent.command('sim')
     .description('run the simulator: Redfish BMCs, BSS and CFS on 127.0.0.1, with nodes that boot and report to bosd')
     .option('--nodes <n>', 'number of nodes', (v) => Number(v), 16)
     .option('--time-scale <f>', 'real seconds per simulated second', (v) => Number(v), 0.01)
@@ -53,48 +56,51 @@ Examples:
   bosctl sim --nodes 64 --inventory /tmp/nodes.json --credentials-file /tmp/redfish.json
   bosctl sim --nodes 16 --port-base 18000 --bos-url http://127.0.0.1:8180 --bos-token-file /tmp/node-token
   bosctl sim --nodes 1000 --fault graceful_ignored@0.05 --fault never_boots:x1000c0s0b0n0 -o json`)
-    .action(async (o: SimFlags, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const { startSimulator } = await import('../../sim/index.js');
-      const faults = o.fault.map(parseFault);
-      const timings: Record<string, number> = {};
-      for (const t of o.timing) {
-        const m = /^(\w+)=(\d+(?:\.\d+)?)$/.exec(t);
-        if (!m) throw bosError('BOS_VALUE_INVALID', `invalid --timing "${t}": expected NAME=SECONDS, e.g. boot=60`);
-        timings[m[1]] = Number(m[2]);
-      }
-      if (o.bosTokenFile !== undefined && !o.bosUrl) throw bosError('BOS_USAGE', '--bos-token-file needs --bos-url: the token is what the nodes send to bosd there');
-      const bosToken = o.bosTokenFile === undefined ? undefined : readToken(o.bosTokenFile);
-      let sim;
-      try {
-        sim = await startSimulator({
-          nodes: o.nodes, timeScale: o.timeScale, profile: o.profile, bmcMode: o.bmcMode, initialPower: o.initialPower,
-          bosUrl: o.bosUrl, bosToken, faults, timings, seed: o.seed, bmcKeepAlive: o.bmcKeepAlive === true, portBase: o.portBase,
-        });
-      } catch (e) {
-        if ((e as { code?: string }).code) throw e;
-        throw bosError('BOS_VALUE_INVALID', `cannot start the simulator: ${(e as Error).message}`);
-      }
-      if (o.inventory) writeFileSync(o.inventory, JSON.stringify(sim.inventory(), null, 2));
-      if (o.credentialsFile) {
-        writeFileSync(o.credentialsFile, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });
-        chmodSync(o.credentialsFile, 0o600);
-      }
-      const info = { nodes: o.nodes, bss_url: sim.bssUrl, cfs_url: sim.cfsUrl, control_url: sim.controlUrl, inventory: o.inventory ?? null, credentials_file: o.credentialsFile ?? null };
-      if (g.output === 'json' || g.output === 'yaml') await printData(deps.io, g.output, info);
-      else {
-        deps.io.out(`simulator: ${o.nodes} nodes (${o.profile}, ${o.bmcMode} BMC listener, time scale ${o.timeScale})\n`);
-        deps.io.out(`  BSS      ${sim.bssUrl}\n  CFS      ${sim.cfsUrl}\n  control  ${sim.controlUrl}\n`);
-        if (o.inventory) deps.io.out(`  inventory written to ${o.inventory}\n`);
-        if (o.credentialsFile) deps.io.out(`  credentials written to ${o.credentialsFile}\n`);
-        deps.io.out('Ctrl-C stops it.\n');
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => { void sim.close().then(resolve); };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+    .action(async (o: SimOptions, cmd: Command) => {
+      await run(o, deps.forCommand(cmd));
     });
+}
+
+export async function runSim(o: SimOptions, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const { startSimulator } = await import('../../sim/index.js');
+  const faults = o.fault.map(parseFault);
+  const timings: Record<string, number> = {};
+  for (const t of o.timing) {
+    const m = /^(\w+)=(\d+(?:\.\d+)?)$/.exec(t);
+    if (!m) throw bosError('BOS_VALUE_INVALID', `invalid --timing "${t}": expected NAME=SECONDS, e.g. boot=60`);
+    timings[m[1]] = Number(m[2]);
+  }
+  if (o.bosTokenFile !== undefined && !o.bosUrl) throw bosError('BOS_USAGE', '--bos-token-file needs --bos-url: the token is what the nodes send to bosd there');
+  const bosToken = o.bosTokenFile === undefined ? undefined : readToken(o.bosTokenFile);
+  let sim;
+  try {
+    sim = await startSimulator({
+      nodes: o.nodes, timeScale: o.timeScale, profile: o.profile, bmcMode: o.bmcMode, initialPower: o.initialPower,
+      bosUrl: o.bosUrl, bosToken, faults, timings, seed: o.seed, bmcKeepAlive: o.bmcKeepAlive === true, portBase: o.portBase,
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code) throw e;
+    throw bosError('BOS_VALUE_INVALID', `cannot start the simulator: ${(e as Error).message}`);
+  }
+  if (o.inventory) writeFileSync(o.inventory, JSON.stringify(sim.inventory(), null, 2));
+  if (o.credentialsFile) {
+    writeFileSync(o.credentialsFile, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });
+    chmodSync(o.credentialsFile, 0o600);
+  }
+  const info = { nodes: o.nodes, bss_url: sim.bssUrl, cfs_url: sim.cfsUrl, control_url: sim.controlUrl, inventory: o.inventory ?? null, credentials_file: o.credentialsFile ?? null };
+  await printResult(deps.io, g.output, info, () => {
+    deps.io.out(`simulator: ${o.nodes} nodes (${o.profile}, ${o.bmcMode} BMC listener, time scale ${o.timeScale})\n`);
+    deps.io.out(`  BSS      ${sim.bssUrl}\n  CFS      ${sim.cfsUrl}\n  control  ${sim.controlUrl}\n`);
+    if (o.inventory) deps.io.out(`  inventory written to ${o.inventory}\n`);
+    if (o.credentialsFile) deps.io.out(`  credentials written to ${o.credentialsFile}\n`);
+    deps.io.out('Ctrl-C stops it.\n');
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => { void sim.close().then(resolve); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 function parsePort(v: string): number {

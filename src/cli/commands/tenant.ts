@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { compressHostlist } from '../../core/hostlist.js';
 import type { TenantInfo } from '../../services/tenants.js';
-import type { CliDeps } from '../context.js';
-import { globalsOf } from '../context.js';
-import { printData, printListOrNote, printOne, renderFields, type ResourceView } from '../output/format.js';
+import type { CliDeps, RunDeps } from '../context.js';
+import { printListOrNote, printOne, renderFields, type ResourceView } from '../output/format.js';
+import { printChange } from '../output/result.js';
 
 const tenantView: ResourceView<TenantInfo> = {
   name: (t) => t.name,
@@ -40,65 +40,99 @@ Examples:
   bosctl tenant create red --nodes red_nodes,!x1000c1s0b0n0 --description 'team red'
   bosctl --tenant blue sessiontemplate list`);
 
-  ten.command('create')
+  defineCreate(ten, deps);
+  defineList(ten, deps);
+  defineDescribe(ten, deps);
+  defineUpdate(ten, deps);
+  defineDelete(ten, deps);
+}
+
+export interface CreateOptions { name: string; nodes: string; description?: string }
+
+export function defineCreate(parent: Command, deps: CliDeps, run = runCreate): Command {
+  return parent.command('create')
     .description('create a tenant owning the nodes a limit names')
     .argument('<name>')
     .requiredOption('--nodes <limit>', 'xnames, nids, hostnames, hostlists, groups or roles; & intersects, ! excludes')
     .option('--description <text>', 'what the tenant is for')
     .addHelpText('after', '\nExamples:\n  bosctl tenant create blue --nodes x1000c0s0b0n0,x1000c0s0b0n1\n  bosctl tenant create red --nodes red_nodes')
     .action(async (name: string, o: { nodes: string; description?: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const t = await (await deps.backend(cmd)).createTenant({ name, nodes: o.nodes, description: o.description });
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, t);
-      if (!g.quiet) deps.io.out(`tenant ${t.name} created (${t.xnames.length} node(s))\n`);
+      await run({ name, nodes: o.nodes, description: o.description }, deps.forCommand(cmd));
     });
+}
 
-  ten.command('list')
+export async function runCreate(o: CreateOptions, deps: RunDeps): Promise<void> {
+  const t = await (await deps.backend()).createTenant(o);
+  await printChange(deps.io, { format: deps.globals.output, quiet: deps.globals.quiet }, { kind: 'tenant', name: t.name, verb: 'created', detail: ` (${t.xnames.length} node(s))`, data: t });
+}
+
+export function defineList(parent: Command, deps: CliDeps, run = runList): Command {
+  return parent.command('list')
     .alias('ls')
     .description('list tenants with how many nodes each owns')
     .addHelpText('after', '\nExamples:\n  bosctl tenant list\n  bosctl tenant list -o wide')
     .action(async (_o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const ts = await (await deps.backend(cmd)).listTenants();
-      await printListOrNote(deps.io, tenantView, ts, { format: g.output, noHeaders: !g.headers }, 'No tenants.');
+      await run({}, deps.forCommand(cmd));
     });
+}
 
-  ten.command('describe')
+export async function runList(_o: Record<string, never>, deps: RunDeps): Promise<void> {
+  const g = deps.globals;
+  const ts = await (await deps.backend()).listTenants();
+  await printListOrNote(deps.io, tenantView, ts, { format: g.output, noHeaders: !g.headers }, 'No tenants.');
+}
+
+export function defineDescribe(parent: Command, deps: CliDeps, run = runDescribe): Command {
+  return parent.command('describe')
     .alias('show')
     .description('show a tenant: its nodes and what is keyed by it')
     .argument('<name>')
     .addHelpText('after', '\nExamples:\n  bosctl tenant describe blue\n  bosctl tenant describe blue -o json')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const t = await (await deps.backend(cmd)).getTenant(name);
-      await printOne(deps.io, tenantView, t, { format: g.output }, describe);
+      await run({ name }, deps.forCommand(cmd));
     });
+}
 
-  ten.command('update')
+export async function runDescribe(o: { name: string }, deps: RunDeps): Promise<void> {
+  const t = await (await deps.backend()).getTenant(o.name);
+  await printOne(deps.io, tenantView, t, { format: deps.globals.output }, describe);
+}
+
+export interface UpdateOptions { name: string; nodes?: string; description?: string }
+
+export function defineUpdate(parent: Command, deps: CliDeps, run = runUpdate): Command {
+  return parent.command('update')
     .description('give a tenant new nodes (resolved again now) or a new description')
     .argument('<name>')
     .option('--nodes <limit>', 'the tenant\'s nodes from now on (replaces the old ones)')
     .option('--description <text>', 'what the tenant is for')
     .addHelpText('after', '\nExamples:\n  bosctl tenant update blue --nodes \'x1000c0s[0-7]b0n[0-1]\'\n  bosctl tenant update blue --description \'team blue\'')
     .action(async (name: string, o: { nodes?: string; description?: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const t = await (await deps.backend(cmd)).updateTenant({ name, nodes: o.nodes, description: o.description });
-      if (g.output === 'json' || g.output === 'yaml') return printData(deps.io, g.output, t);
-      if (!g.quiet) deps.io.out(`tenant ${t.name} updated (${t.xnames.length} node(s))\n`);
+      await run({ name, nodes: o.nodes, description: o.description }, deps.forCommand(cmd));
     });
+}
 
-  ten.command('delete')
+export async function runUpdate(o: UpdateOptions, deps: RunDeps): Promise<void> {
+  const t = await (await deps.backend()).updateTenant(o);
+  await printChange(deps.io, { format: deps.globals.output, quiet: deps.globals.quiet }, { kind: 'tenant', name: t.name, verb: 'updated', detail: ` (${t.xnames.length} node(s))`, data: t });
+}
+
+export function defineDelete(parent: Command, deps: CliDeps, run = runDelete): Command {
+  return parent.command('delete')
     .alias('rm')
     .description('delete tenants')
     .argument('<names...>')
     .option('--force', 'delete even while templates, sessions or live tokens are keyed by it (its tokens stop working)')
     .addHelpText('after', '\nExamples:\n  bosctl tenant delete blue\n  bosctl tenant delete red --force')
     .action(async (names: string[], o: { force?: boolean }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const backend = await deps.backend(cmd);
-      for (const name of names) {
-        await backend.deleteTenant(name, o.force === true);
-        if (!g.quiet) deps.io.out(`tenant ${name} deleted\n`);
-      }
+      await run({ names, force: o.force === true }, deps.forCommand(cmd));
     });
+}
+
+export async function runDelete(o: { names: string[]; force: boolean }, deps: RunDeps): Promise<void> {
+  const backend = await deps.backend();
+  for (const name of o.names) {
+    await backend.deleteTenant(name, o.force);
+    await printChange(deps.io, { format: deps.globals.output, quiet: deps.globals.quiet }, { kind: 'tenant', name, verb: 'deleted' });
+  }
 }

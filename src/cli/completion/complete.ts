@@ -2,7 +2,7 @@ import type { Command, Option } from 'commander';
 import { OPTION_KEYS, OPTION_SPECS, type OptionKey } from '../../core/options.js';
 import { createDeps, currentActor, remoteSettingsOf, userAgent } from '../context.js';
 import { createTestIo, type Io } from '../io.js';
-import { defaultDbPath } from '../paths.js';
+import { defaultDbPath } from '../../core/paths.js';
 import { argumentValueKind, optionValueKind, type NameKind, type ValueKind } from './kinds.js';
 import type { NameSource, Named } from './names.js';
 import { locate, type Position } from './position.js';

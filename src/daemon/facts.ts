@@ -1,0 +1,140 @@
+import type { Facts } from '../core/reconcile.js';
+import { bmcOf } from '../core/xname.js';
+import { needsConfigurationChange } from '../integrations/errors.js';
+import type { Store } from '../store/store.js';
+import { Coalescer, type Semaphore } from './coalesce.js';
+import type { CfsState, ConfigDriver, PowerDriver, PowerTarget } from './drivers.js';
+import type { Logger } from './log.js';
+import { actionKey, type NodeWork } from './node-work.js';
+
+/**
+ * What bosd observes before it decides: a node's power (from its BMC), its CFS state, and when
+ * its current action started on the monotonic clock. Reads are cached per node and batched.
+ */
+
+/** Notices the database refusing writes and taking them again. */
+export class DbOutageWatch {
+  down = false;
+  private seen = 0;
+  endedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly store: Store, private readonly log: Logger) {}
+
+  /** True when the outage ended just now (waits that overlapped it must start again). */
+  check(now: number): boolean {
+    const h = this.store.writeHealth;
+    if (h.failures !== this.seen) {
+      this.seen = h.failures;
+      if (!this.down) this.log.log('error', 'database cannot be written: nodes wait, no power call is made until it can', { code: 'BOS_DB_UNWRITABLE', error: h.failing ?? 'a write failed' });
+      this.down = true;
+    }
+    if (this.down && h.failing === null) {
+      this.down = false;
+      this.endedAt = now;
+      return true;
+    }
+    return false;
+  }
+}
+
+export interface FactDeps {
+  store: Store;
+  power: PowerDriver;
+  cfs: ConfigDriver | null;
+  /** Bounds Redfish calls in flight. */
+  sem: Semaphore;
+  outage: DbOutageWatch;
+  mono: () => number;
+  config: { powerPollMs: number; cfsPollMs: number; batchWindowMs: number };
+  /** Outage ended: every node is due again. */
+  onOutageEnded: (now: number) => void;
+  /** Runs fn after ms (the loop's scheduler). */
+  later: (fn: () => void, ms: number) => void;
+}
+
+export class FactGatherer {
+  private readonly targets = new Map<string, PowerTarget>();
+  private readonly cfsReads: Coalescer<string, CfsState | null>;
+
+  constructor(private readonly d: FactDeps) {
+    this.cfsReads = new Coalescer((ids) => this.flushCfsReads(ids), 1000, d.config.batchWindowMs, d.later);
+  }
+
+  /** The node's BMC as Redfish is called: from the inventory, read once. */
+  target(id: string): PowerTarget {
+    let t = this.targets.get(id);
+    if (!t) {
+      const n = this.d.store.read(() => this.d.store.inventory.get(id));
+      const bmc = bmcOf(id);
+      t = { nodeXname: id, bmcXname: bmc, address: n?.bmc_address ?? bmc, systemId: n?.redfish_system_id ?? null, credentialsRef: n?.credentials_ref ?? null };
+      this.targets.set(id, t);
+    }
+    return t;
+  }
+
+  /** Its power (read again when stale or after a failed read), and the counts decide needs. */
+  async power(w: NodeWork, now: number): Promise<Facts> {
+    const phase = w.component.status.phase;
+    // A node being configured has booted: CFS, not its BMC, says when it is done.
+    const stale = !w.power || (now - w.power.at >= this.d.config.powerPollMs && phase !== 'configuring');
+    if (stale || w.powerError !== undefined) {
+      try {
+        // Reading the power of a node not started yet leads to its first request: it goes before
+        // the polls of nodes already waiting, so a large apply gets every node going sooner.
+        const state = await this.d.sem.run(() => this.d.power.powerState(this.target(w.id)), phase === '');
+        w.power = { state, at: this.d.mono() };
+        w.powerError = undefined;
+        w.powerFailures = 0;
+      } catch (e) {
+        w.power = undefined;
+        w.powerError = (e as Error).message;
+        // Which system the node is, or whether its BMC may be used, is a matter of configuration:
+        // fail the node now with the reason rather than asking again.
+        w.powerFailures = needsConfigurationChange(e) ? Number.MAX_SAFE_INTEGER : w.powerFailures + 1;
+      }
+    }
+    return { power: w.power?.state, powerError: w.powerError, powerFailures: w.powerFailures, configureFailures: w.configureFailures };
+  }
+
+  /** CFS's view of the node (null without CFS), cached for a poll interval. */
+  async cfs(w: NodeWork): Promise<Facts['cfs']> {
+    if (!this.d.cfs) return null;
+    let state: CfsState | null;
+    if (w.cfs && this.d.mono() - w.cfs.at < this.d.config.cfsPollMs) state = w.cfs.state;
+    else {
+      state = await this.cfsReads.add(w.id);
+      w.cfs = { state, at: this.d.mono() };
+    }
+    return state ?? { desired_config: '', enabled: false, configuration_status: 'unknown' };
+  }
+
+  /**
+   * The start of the node's current action on the monotonic clock. A stored time only says when
+   * an action began on some wall clock: an action bosd did not start in this run (a restart, or
+   * another process) counts from when bosd first sees it, so a wait resumed after a restart runs
+   * in full and a moved clock never shortens one. A wait that overlapped a database outage counts
+   * from its end: a boot report refused meanwhile must be able to come again.
+   */
+  actionStart(w: NodeWork): number {
+    const key = actionKey(w.component);
+    const now = this.d.mono();
+    if (w.actionAt?.key !== key) w.actionAt = { key, at: now };
+    // While writes fail, no wait runs out: its end could not be stored, nor a report that ends it.
+    this.watchOutage(now);
+    if (this.d.outage.down) return now;
+    return Math.max(w.actionAt.at, this.d.outage.endedAt);
+  }
+
+  watchOutage(now: number): void {
+    if (this.d.outage.check(now)) this.d.onOutageEnded(now);
+  }
+
+  private async flushCfsReads(ids: string[]): Promise<Array<CfsState | null | Error>> {
+    try {
+      const m = await this.d.cfs!.getComponents(ids);
+      return ids.map((id) => m.get(id) ?? null);
+    } catch (e) {
+      return ids.map(() => e as Error);
+    }
+  }
+}

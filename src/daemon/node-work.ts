@@ -1,0 +1,114 @@
+import { isActive, sameArtifacts, type PowerState } from '../core/reconcile.js';
+import type { Component } from '../core/types.js';
+import type { NodeWriteResult } from '../services/node-writes.js';
+import type { Store } from '../store/store.js';
+import type { CfsState } from './drivers.js';
+import { DueQueue } from './due-queue.js';
+
+/** What bosd holds in memory for a node it works on: its row, its facts, when it is next due. */
+export interface NodeWork {
+  id: string;
+  component: Component;
+  rev: number;
+  busy: boolean;
+  /** A change arrived while a step ran: reload before the next one. */
+  dirty: boolean;
+  power?: { state: PowerState; at: number };
+  powerError?: string;
+  powerFailures: number;
+  /** Failed calls setting its CFS configuration, in a row (a restart starts the count again). */
+  configureFailures: number;
+  cfs?: { state: CfsState | null; at: number };
+  dueAfterStep?: boolean;
+  /** When bosd started (or, after a restart, first saw) the node's current last action, monotonic. */
+  actionAt?: { key: string; at: number };
+  /** BSS or CFS could not be reached: the node waits until `until` (monotonic), no attempt spent. */
+  serviceWait?: { reason: string; until: number; failures: number };
+  /** Why its power operation waits for others (logged once per reason). */
+  queued?: string;
+}
+
+/** Which action the node is in: a new key starts a new wait. */
+export function actionKey(c: Component): string {
+  return `${c.last_action.action ?? ''}|${c.last_action.last_updated ?? ''}`;
+}
+
+/** The nodes bosd works on (enabled, not failed) and the queue of when each is due. */
+export class NodeTable {
+  private readonly nodes = new Map<string, NodeWork>();
+  readonly due = new DueQueue();
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  get(id: string): NodeWork | undefined {
+    return this.nodes.get(id);
+  }
+
+  values(): IterableIterator<NodeWork> {
+    return this.nodes.values();
+  }
+
+  /** Takes up (or refreshes) a node from its stored row; it is due at once. */
+  track(component: Component, rev: number): void {
+    const old = this.nodes.get(component.id);
+    const desiredChanged = old && !sameArtifacts(old.component.desired_state.boot_artifacts, component.desired_state.boot_artifacts);
+    this.nodes.set(component.id, {
+      id: component.id, component, rev, busy: false, dirty: false,
+      // Facts stay valid across a reload unless the goal changed.
+      power: desiredChanged ? undefined : old?.power,
+      powerFailures: old?.powerFailures ?? 0,
+      actionAt: old?.actionAt,
+      serviceWait: desiredChanged ? undefined : old?.serviceWait,
+      configureFailures: old?.configureFailures ?? 0,
+      cfs: undefined,
+    });
+    this.due.set(component.id, 0);
+  }
+
+  /** When `w` is next due; a record already replaced by a reload is left alone. */
+  setDue(w: NodeWork, at: number): void {
+    if (this.nodes.get(w.id) === w) this.due.set(w.id, at);
+  }
+
+  setAllDue(at: number): void {
+    for (const w of this.nodes.values()) this.setDue(w, at);
+  }
+
+  forget(id: string): void {
+    this.nodes.delete(id);
+    this.due.delete(id);
+  }
+
+  /** Rows others changed: reload each (a node mid-step is reloaded when its step ends). */
+  reload(store: Store, ids: string[]): void {
+    if (ids.length === 0) return;
+    store.read(() => {
+      for (const id of ids) {
+        const w = this.nodes.get(id);
+        if (w?.busy) { w.dirty = true; continue; }
+        const v = store.components.getVersioned(id);
+        if (!v || !isActive(v.component)) { this.forget(id); continue; }
+        if (w && w.rev === v.rev) continue;
+        this.track(v.component, v.rev);
+      }
+    });
+  }
+
+  /** After a step that saw its row changed by someone else. */
+  reloadDirty(store: Store, w: NodeWork): void {
+    if (!w.dirty) return;
+    w.dirty = false;
+    const v = store.read(() => store.components.getVersioned(w.id));
+    if (!v || !isActive(v.component)) this.forget(w.id);
+    else if (v.rev !== w.rev) this.track(v.component, v.rev);
+  }
+
+  /** Takes a write's outcome into the node's record. */
+  afterWrite(w: NodeWork, r: NodeWriteResult): void {
+    if (r === 'gone') { this.forget(w.id); return; }
+    if (r !== 'conflict' && r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
+    else if (r === 'conflict') w.dirty = true;
+  }
+}
