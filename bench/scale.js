@@ -12,6 +12,7 @@
 //                       [--bosd-node-args "--max-old-space-size=100 ..."]   (diagnosis)
 //                       [--keep-log DIR]   (bosd's log and database are copied to DIR)
 //                       [--bmc-keep-alive] (simulated BMCs keep connections open; by default they close each)
+//                       [--bosd-defaults]  (bosd with its default settings, not BOSD_SCALE_ARGS)
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,7 +34,7 @@ function argValue(name) {
 /**
  * One rollout of `nodes` nodes. Returns the measurements (no rows).
  */
-export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, keepLogDir, bosdNodeArgs = [], beforeBosd, keepAlive = false }) {
+export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, keepLogDir, bosdNodeArgs = [], beforeBosd, keepAlive = false, bosdDefaults = false }) {
   const dir = tempDir('bosctl-bench-scale-');
   const db = join(dir, 'bosd.db');
   const inventory = join(dir, 'inventory.json');
@@ -56,7 +57,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     bosctlSync(db, ['options', 'update', `max_power_off_wait_time=${wait}`, `max_power_on_wait_time=${wait}`, `max_boot_wait_time=${wait}`, '-q']);
     const nodeArgs = [...bosdNodeArgs, ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProfDir), '--cpu-prof-name', `bosd-${nodes}.cpuprofile`] : [])];
     await beforeBosd?.({ db, dir });
-    bosd = await startBosd({ db, bssUrl: sim.bss_url, cfsUrl: sim.cfs_url, credentialsFile, args: BOSD_SCALE_ARGS, nodeArgs, logFile: join(dir, 'bosd.log') });
+    bosd = await startBosd({ db, bssUrl: sim.bss_url, cfsUrl: sim.cfs_url, credentialsFile, args: bosdDefaults ? [] : BOSD_SCALE_ARGS, nodeArgs, logFile: join(dir, 'bosd.log') });
     await postJson(`${sim.control_url}/bos`, { url: bosd.url, token: nodeToken });
     log(`scale ${nodes}: setup ${((Date.now() - t0setup) / 1000).toFixed(1)} s (simulator pid ${sim.pid}, bosd pid ${bosd.pid} at ${bosd.url}); time scale ${timeScale}, hardware ${hardwareS.toFixed(1)} s`);
     await sleep(500);
@@ -108,6 +109,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
       .map((r) => Date.parse(r.at) - t0).sort((a, b) => a - b);
     const wallMs = last.at ? Date.parse(last.at) - t0 : polledMs;
     const segments = breakdown(ro, t0, timeScale);
+    const beyond = beyondHardware(ro, t0, hardwareS);
     const stats = await fetch(`${sim.control_url}/stats`).then((r) => r.json()).catch(() => null);
     const result = {
       nodes, timeScale, hardwareS, wallS: wallMs / 1000, polledS: polledMs / 1000, applyMs: apply.ms,
@@ -115,11 +117,13 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
       peakRss: mem?.hwm ?? NaN, peakRssPolled: peakRss, idleRss: idle?.rss ?? NaN, cpuBosd, cpuSim,
       nodeP50S: perNode[Math.floor(perNode.length / 2)] / 1000, firstS: perNode[0] / 1000,
       redfishRequests: stats?.redfish?.requests, bssPuts: stats?.bss?.puts, cfsCalls: stats?.cfs?.calls, cfsPatches: stats?.cfs?.patches, logLines: bosd.stats.lines,
-      warnings: bosd.stats.warn + bosd.stats.error, segments,
+      warnings: bosd.stats.warn + bosd.stats.error, segments, beyond, bosdDefaults,
     };
     log(`scale ${nodes}: settled in ${result.wallS.toFixed(2)} s (hardware ${hardwareS.toFixed(2)} s, overhead ${(result.overhead * 100).toFixed(1)} %), `
       + `${result.failed} failed, first node ${result.firstS.toFixed(2)} s, median node ${result.nodeP50S.toFixed(2)} s, bosd VmHWM ${fmtMB(result.peakRss)}, `
       + `bosd CPU ${cpuBosd.toFixed(1)} s, simulator CPU ${cpuSim.toFixed(1)} s, ${result.redfishRequests} Redfish requests, ${result.logLines} bosd log lines (${result.warnings} warn/error)`);
+    log(`scale ${nodes}: per-node time beyond the hardware's (sum of stretches) p50 ${beyond.p50?.toFixed(2)} s, p95 ${beyond.p95?.toFixed(2)} s; `
+      + `${(result.redfishRequests / nodes).toFixed(1)} Redfish requests per node`);
     log(`scale ${nodes}: where each node's time went beyond the hardware's (s, p50 / p95 / max over nodes): ${formatSegments(segments)}`);
     return result;
   } catch (e) {
@@ -178,6 +182,14 @@ export function breakdown(ro, t0, timeScale) {
   });
 }
 
+/** Per node that became stable: apply → stable minus the hardware's time (the sum of its stretches); p50 and p95 over nodes. */
+export function beyondHardware(ro, t0, hardwareS) {
+  const xs = ro.prepare("SELECT max(at) AS at FROM events WHERE kind = 'component' AND action = 'stable' GROUP BY subject").all()
+    .map((r) => (Date.parse(r.at) - t0) / 1000 - hardwareS).sort((a, b) => a - b);
+  const q = (p) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(p * xs.length) - 1))];
+  return { n: xs.length, p50: q(0.5), p95: q(0.95) };
+}
+
 export const formatSegments = (segs) => segs.map((x) => `${x.name} ${x.p50?.toFixed(2)} / ${x.p95?.toFixed(2)} / ${x.max?.toFixed(2)}`).join('; ');
 
 export function rowsFor(r, { goalOverhead }) {
@@ -210,15 +222,16 @@ function plan({ quick, sizes, timeScale }) {
   return [{ nodes: 1000, timeScale: 0.1 }, { nodes: 10_000, timeScale: 0.1 }, { nodes: 10_000, timeScale: 1 }];
 }
 
-export async function run({ quick = false, log = () => {}, sizes, timeScale, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive } = {}) {
+export async function run({ quick = false, log = () => {}, sizes, timeScale, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive, bosdDefaults } = {}) {
   const rows = [];
   // Where the time beyond the hardware's went, per size: notes under the table.
   rows.details = [];
   const runs = plan({ quick, sizes, timeScale });
   for (const { nodes, timeScale } of runs) {
-    const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive });
+    const r = await rollout({ nodes, timeScale, log, cpuProfDir, keepLogDir, bosdNodeArgs, keepAlive, bosdDefaults });
     rows.push(...rowsFor(r, { goalOverhead: nodes >= 10_000 }));
-    rows.details.push(`Rollout of ${nodes.toLocaleString('en')} nodes at time scale ${timeScale}${keepAlive ? ' (BMCs keep connections open)' : ''}: apply-staged took ${r.applyMs.toFixed(0)} ms; first node settled at ${fmtS(r.firstS)}; `
+    rows.details.push(`Rollout of ${nodes.toLocaleString('en')} nodes at time scale ${timeScale}${keepAlive ? ' (BMCs keep connections open)' : ''}${bosdDefaults ? ' (bosd default settings)' : ''}: apply-staged took ${r.applyMs.toFixed(0)} ms; first node settled at ${fmtS(r.firstS)}; `
+      + `per-node time beyond the hardware's (sum of stretches) p50 ${r.beyond.p50?.toFixed(2)} s / p95 ${r.beyond.p95?.toFixed(2)} s; ${(r.redfishRequests / nodes).toFixed(1)} Redfish requests per node; `
       + `${r.redfishRequests} Redfish requests, ${r.bssPuts} BSS PUTs, ${r.cfsPatches} CFS PATCHes and ${r.cfsCalls - r.cfsPatches} other CFS calls; time beyond the hardware's per stretch of a node's reboot `
       + `(s, p50 / p95 / max over nodes): ${formatSegments(r.segments)}.`);
   }
@@ -236,5 +249,6 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = argValue('--sizes')?.split(',').map(Number);
   const ts = argValue('--time-scale');
   await runStandalone((o) => run({ ...o, sizes, timeScale: ts ? Number(ts) : undefined, cpuProfDir: argValue('--cpu-prof'), keepLogDir: argValue('--keep-log'),
-    bosdNodeArgs: argValue('--bosd-node-args')?.split(' ').filter(Boolean), keepAlive: process.argv.includes('--bmc-keep-alive') }));
+    bosdNodeArgs: argValue('--bosd-node-args')?.split(' ').filter(Boolean), keepAlive: process.argv.includes('--bmc-keep-alive'),
+    bosdDefaults: process.argv.includes('--bosd-defaults') }));
 }

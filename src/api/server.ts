@@ -6,6 +6,7 @@ import type { ServiceContext } from '../services/context.js';
 import { verifyToken } from '../services/tokens.js';
 import { tenantNodes } from '../services/tenants.js';
 import type { Store } from '../store/store.js';
+import { WriteGroup } from '../services/write-group.js';
 import type { S3Client } from '../integrations/s3.js';
 import type { HealthBoard } from '../daemon/health.js';
 import { sendJson, sendProblem, toProblem } from './problem.js';
@@ -34,6 +35,11 @@ export interface ApiDeps {
   refusals?: RefusalLog;
   /** Tenants not in bosctl's registry (TAPMS at a CSM site, bosd.yaml tapms_url): their nodes, or undefined. */
   externalTenants?(name: string): Promise<ReadonlySet<string> | undefined>;
+  /**
+   * Internal: whether the writes of `grouped` routes that arrive together share one
+   * transaction (default true); false gives each request its own, for comparison.
+   */
+  groupWrites?: boolean;
 }
 
 export interface RouteRequest {
@@ -59,6 +65,11 @@ export interface Route {
   path: string;
   /** What the caller's role must allow; component routes check it against :id. */
   perm: Permission;
+  /**
+   * The handler is synchronous and may share its transaction with other requests that arrive
+   * at the same time, each in its own savepoint (many nodes reporting or applying at once).
+   */
+  grouped?: boolean;
   handler(r: RouteRequest): RouteResult | Promise<RouteResult>;
 }
 
@@ -104,6 +115,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   const table = compile(routes);
   const imageDirs = [...(deps.imageDirs ?? [])];
   const refusals = deps.refusals ?? new RefusalLog({ log: deps.log, wallNow: deps.now });
+  const writes = deps.groupWrites === false ? undefined : new WriteGroup(deps.store);
   return (req, res) => {
     void handle(req, res).catch((e) => {
       deps.log('error', 'request failed', { error: (e as Error).message });
@@ -197,7 +209,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const actor: Actor = { user: `${principal.name}${tenant ? ` tenant=${tenant}` : ''}`, via: `${via}${ua ? ` (${ua.slice(0, 120)})` : ''}` };
       const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, imageDirs, ...(tenant ? { tenant } : {}), ...(nodes ? { tenantNodes: nodes } : {}) };
       // bosd's connection gives up on a held lock at once; the request waits for it here, without blocking.
-      const result = await deps.store.retryBusy(() => route.handler({ params, query: url.searchParams, body, ctx, deps, principal }));
+      const work = () => route.handler({ params, query: url.searchParams, body, ctx, deps, principal });
+      const result = route.grouped && writes ? await writes.run(work) : await deps.store.retryBusy(work);
       if (result.changed) deps.onChange();
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
       sendJson(res, result.status, result.body);

@@ -35,11 +35,12 @@ export function resolveNodeArgs(args: string[], lookup: NodeLookup): ResolvedNod
     }
   }
   const seen = new Set<string>();
+  const unknown = new Set<string>();
   const out: ResolvedNodes = { xnames: [], unknown: [], givenAs: new Map() };
   for (const name of names) {
     const xname = resolveNodeName(name, lookup);
     if (xname === undefined) {
-      if (!out.unknown.includes(name)) out.unknown.push(name);
+      if (!unknown.has(name)) { unknown.add(name); out.unknown.push(name); }
       continue;
     }
     if (seen.has(xname)) continue;

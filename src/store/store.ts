@@ -53,8 +53,12 @@ export class Store implements StoreEngine {
     }
   }
 
-  /** One IMMEDIATE transaction: it takes the write lock first, so it never fails half way with SQLITE_BUSY. */
+  /**
+   * One IMMEDIATE transaction: it takes the write lock first, so it never fails half way with
+   * SQLITE_BUSY. Inside another write (an item of `writeEach`) it is a savepoint of that one.
+   */
   write<T>(fn: () => T): T {
+    const nested = this.db.inTransaction;
     let result: T;
     try {
       result = this.db.transaction(fn).immediate();
@@ -63,9 +67,26 @@ export class Store implements StoreEngine {
       this.writeHealth.failed(err);
       throw err;
     }
+    if (nested) return result;
     this.commits++;
     this.writeHealth.succeeded();
     return result;
+  }
+
+  /**
+   * Many callers' writes in one transaction, each in its own savepoint: an item that throws is
+   * rolled back alone and its error is its result; the others commit together.
+   */
+  writeEach<T>(items: ReadonlyArray<() => T>): Array<T | Error> {
+    return this.write(() => items.map((fn) => {
+      try {
+        return this.db.transaction(fn)();
+      } catch (e) {
+        // Some failures (a full disk) end SQLite's whole transaction: then no item stands.
+        if (!this.db.inTransaction) throw e;
+        return storeError(e, this.path);
+      }
+    }));
   }
 
   /**

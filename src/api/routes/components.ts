@@ -33,7 +33,7 @@ export const componentRoutes: Route[] = [
   },
   { method: 'PUT', path: '/components', perm: 'admin', handler: ({ body, ctx }) => ({ status: 200, body: putComponents(ctx, body), changed: true }) },
   {
-    method: 'PATCH', path: '/components', perm: 'admin',
+    method: 'PATCH', path: '/components', perm: 'admin', grouped: true,
     // The spec takes {filters, patch}, or a list of components each patched by its id.
     handler: ({ body, query, ctx }) => ({
       status: 200,
@@ -44,7 +44,7 @@ export const componentRoutes: Route[] = [
   { method: 'GET', path: '/components/:id', perm: 'read_component', handler: ({ params, ctx }) => ({ status: 200, body: getComponent(ctx, params.id) }) },
   { method: 'PUT', path: '/components/:id', perm: 'admin', handler: ({ params, body, ctx }) => ({ status: 200, body: putComponent(ctx, params.id, requireObject(body, 'component')), changed: true }) },
   {
-    method: 'PATCH', path: '/components/:id', perm: 'report_boot',
+    method: 'PATCH', path: '/components/:id', perm: 'report_boot', grouped: true,
     handler: ({ params, body, ctx, deps, principal }) => {
       const b = requireObject(body, 'component patch');
       if (b.id !== undefined && b.id !== params.id) throw bosError('BOS_VALUE_INVALID', `the body's id "${String(b.id)}" differs from the path's "${params.id}"`);

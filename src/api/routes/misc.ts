@@ -41,7 +41,7 @@ export const miscRoutes: Route[] = [
     },
   },
   {
-    method: 'POST', path: '/applystaged', perm: 'apply_staged',
+    method: 'POST', path: '/applystaged', perm: 'apply_staged', grouped: true,
     handler: ({ body, query, ctx }) => {
       assertBody('V2ApplyStagedComponents', requireObject(body, 'applystaged'), 'applystaged request');
       const xnames = (body as { xnames?: string[] }).xnames ?? [];
