@@ -8,7 +8,7 @@ import { tenantNodes } from '../services/tenants.js';
 import type { Store } from '../store/store.js';
 import { WriteGroup } from '../services/write-group.js';
 import type { S3Client } from '../integrations/s3.js';
-import type { HealthBoard } from '../daemon/health.js';
+import type { HealthBoard } from '../services/health-board.js';
 import { sendJson, sendProblem, toProblem } from './problem.js';
 import { RefusalLog, type Refusal, type RefusalSummary } from './refusal-log.js';
 import { routes } from './routes/index.js';

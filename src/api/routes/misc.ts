@@ -4,7 +4,7 @@ import { bosError } from '../../core/errors.js';
 import { assertBody } from '../../core/validate-body.js';
 import { queryBool, requireObject } from '../query.js';
 import type { ApiDeps, Route } from '../server.js';
-import { HealthBoard, type DependencyHealth, type DependencyName } from '../../daemon/health.js';
+import { HealthBoard, type DependencyHealth, type DependencyName } from '../../services/health-board.js';
 
 /**
  * The BOS API version bosd implements (the reference spec is BOS release 2.50's). BOS answers
