@@ -11,6 +11,7 @@ import type { Backend } from '../../services/backend.js';
 import type { CliDeps, RunDeps } from '../context.js';
 import { CommandFailed } from '../exit.js';
 import { printResult } from '../output/result.js';
+import { retryWhileUnreachable } from '../retry-unreachable.js';
 
 /**
  * `bosctl component wait --stable`: blocks until bosd is done with nodes, so that slurmd
@@ -180,20 +181,12 @@ async function readAll(backend: Backend, ids: string[]): Promise<Component[]> {
 
 /** Runs a read, again with back-off while bosd is unreachable, until the time is up. */
 function readRetrying(left: () => number, say: (line: string) => void) {
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    let delay = 500;
-    let told = false;
-    for (;;) {
-      try {
-        const r = await fn();
-        if (told) say('bosd reachable again');
-        return r;
-      } catch (e) {
-        if (!mayPass(e) || left() <= 0) throw e;
-        if (!told) { say(`${(e as Error).message.split('\n')[0]}; still trying`); told = true; }
-        await sleep(Math.min(delay, Math.max(0, left())));
-        delay = Math.min(delay * 2, 10_000);
-      }
-    }
-  };
+  return <T>(fn: () => Promise<T>): Promise<T> => retryWhileUnreachable(fn, {
+    mayPass,
+    giveUpAt: () => performance.now() + left(),
+    firstDelayMs: 500,
+    maxDelayMs: 10_000,
+    onOutage: (e) => say(`${(e as Error).message.split('\n')[0]}; still trying`),
+    onBack: () => say('bosd reachable again'),
+  });
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { bosError, type BosError } from '../../core/errors.js';
+import { bosError } from '../../core/errors.js';
 import { compressHostlist } from '../../core/hostlist.js';
 import { parseBooleanWord } from '../../core/options.js';
 import { parseDuration } from '../../core/duration.js';
@@ -17,6 +17,7 @@ import { canDrawSpinner, startSpinner } from '../progress.js';
 import { changeKey, progressLine, RateMeter, totalText } from '../output/session-watch.js';
 import { countsSummary, unsettledCount } from '../../core/session-status.js';
 import { isTransientUnreachable } from '../../client/http.js';
+import { retryWhileUnreachable } from '../retry-unreachable.js';
 import { canPrompt, confirmNow } from '../prompt.js';
 
 interface CreateFlags {
@@ -426,30 +427,25 @@ function readRetrying(name: string, backend: Backend, deps: Pick<RunDeps, 'io'>,
   const inSpinner = canDrawSpinner(deps.io);
   const limit = `${Math.round(o.retryForMs / 1000)} s`;
   return async () => {
-    let since: number | undefined;
-    let delay = Math.min(o.intervalMs, RETRY_DELAY_MAX_MS);
-    for (;;) {
-      try {
-        const r = await backend.sessionStatus(name);
-        if (since !== undefined && !inSpinner) deps.io.err(`bosctl: bosd reachable again after ${Math.round((performance.now() - since) / 1000)} s; following session ${name}\n`);
-        return r;
-      } catch (e) {
-        if (!isTransientUnreachable(e)) throw e;
-        const err = e as BosError;
-        const now = performance.now();
-        if (since === undefined) {
-          since = now;
-          const say = `bosd unreachable, retrying for up to ${limit}… (${err.message})`;
+    try {
+      return await retryWhileUnreachable(() => backend.sessionStatus(name), {
+        mayPass: isTransientUnreachable,
+        giveUpAt: (since) => since + o.retryForMs,
+        firstDelayMs: Math.min(o.intervalMs, RETRY_DELAY_MAX_MS),
+        maxDelayMs: RETRY_DELAY_MAX_MS,
+        onOutage(e) {
+          const say = `bosd unreachable, retrying for up to ${limit}… (${(e as Error).message})`;
           if (inSpinner) spinner.text(say);
           else deps.io.err(`bosctl: ${say}\n`);
-        }
-        const left = since + o.retryForMs - now;
-        if (left <= 0) {
-          throw bosError('BOS_SERVER_UNREACHABLE', `${err.message}; still unreachable after ${limit} (--retry-for): stopped following session ${name}`, `check that bosd is running, then follow again with "bosctl session status ${name} --watch"`);
-        }
-        await sleep(Math.min(delay, left));
-        delay = Math.min(delay * 2, RETRY_DELAY_MAX_MS);
-      }
+        },
+        onBack(ms) {
+          if (!inSpinner) deps.io.err(`bosctl: bosd reachable again after ${Math.round(ms / 1000)} s; following session ${name}\n`);
+        },
+      });
+    } catch (e) {
+      // Only a failure that may pass comes out once the time is up.
+      if (!isTransientUnreachable(e)) throw e;
+      throw bosError('BOS_SERVER_UNREACHABLE', `${(e as Error).message}; still unreachable after ${limit} (--retry-for): stopped following session ${name}`, `check that bosd is running, then follow again with "bosctl session status ${name} --watch"`);
     }
   };
 }
