@@ -290,7 +290,8 @@ function bosdYamlPage(date, parsed, keys) {
     const arg = /<([^>]+)>/.exec(opt.flags)?.[1];
     const type = arg === undefined ? 'true or false' : /^(ms|n)$/.test(arg) ? 'a positive integer' : arg;
     const def = CONFIG_DEFAULTS[camel(key)];
-    const defText = def === undefined || def === null ? '' : ` Default: ${def === '' ? '""' : Array.isArray(def) ? (def.length ? def.join(', ') : 'none') : String(def)}.`;
+    const mapping = (o) => `{${Object.entries(o).map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}: ${v ?? 'none'}`).join(', ')}}`;
+    const defText = def === undefined || def === null ? '' : ` Default: ${def === '' ? '""' : Array.isArray(def) ? (def.length ? def.join(', ') : 'none') : typeof def === 'object' ? mapping(def) : String(def)}.`;
     return tp(`${bold(key)}: ${ital(type)}`, `${opt.description}${/\.$/.test(opt.description) ? '' : '.'} Flag: ${flag}.${defText}`);
   });
   const credentials = [

@@ -40,6 +40,8 @@ export interface ApiDeps {
    * transaction (default true); false gives each request its own, for comparison.
    */
   groupWrites?: boolean;
+  /** bosd's listener for Redfish push events: POST /redfish-events/<subscription> (outside /v2, no bearer token: the Context secret). */
+  redfishEvents?(req: IncomingMessage, res: ServerResponse, key: string): void;
 }
 
 export interface RouteRequest {
@@ -175,6 +177,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const url = new URL(req.url ?? '/', 'http://bosd');
     const prefix = PREFIXES.find((p) => url.pathname === p || url.pathname.startsWith(p + '/'));
     const instance = url.pathname;
+    if (deps.redfishEvents && url.pathname.startsWith('/redfish-events/')) return deps.redfishEvents(req, res, url.pathname.slice('/redfish-events/'.length));
     try {
       if (req.method === 'GET' && ROOTS.includes(url.pathname)) {
         sendJson(res, 200, [versionBody(false)]);

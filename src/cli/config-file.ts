@@ -24,7 +24,7 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export const CONFIG_HELP: Record<ConfigKey, { value: string; help: string }> = {
   server: {
     value: 'URL',
-    help: 'bosd\'s API, http://HOST:PORT, https://HOST:PORT or unix:///run/bosd/bosd.sock: bosctl then works through it instead of a database file. --server and BOSCTL_SERVER win over it; --db or BOSCTL_DB turn it off.',
+    help: 'bosd\'s API, http://HOST:PORT, https://HOST:PORT or unix:///run/bosd/bosd.sock (several bosd on one database: URL1,URL2, the next tried when one is unreachable): bosctl then works through it instead of a database file. --server and BOSCTL_SERVER win over it; --db or BOSCTL_DB turn it off.',
   },
   token_file: {
     value: 'path',

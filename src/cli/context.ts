@@ -11,6 +11,8 @@ import { defaultDbPath } from '../core/paths.js';
 
 export interface GlobalOptions {
   db?: string;
+  /** The PostgreSQL password file (--db-password-file, else BOSCTL_DB_PASSWORD_FILE). */
+  dbPasswordFile?: string;
   output: OutputFormat;
   quiet: boolean;
   verbose: boolean;
@@ -148,8 +150,10 @@ export function globalsOf(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     throw bosError('BOS_VALUE_INVALID', '--db is empty: give the database file\'s path, or leave --db out for the default');
   }
   const remote = resolveTarget(o, env, () => loadCliConfig(env));
+  const dbPasswordFile = flag(o, 'dbPasswordFile', '--db-password-file', 'the path of a file holding the database password') ?? nonEmpty(env.BOSCTL_DB_PASSWORD_FILE);
   return {
     db: o.db as string | undefined,
+    ...(dbPasswordFile !== undefined ? { dbPasswordFile } : {}),
     output: outputOf(cmd, o, env),
     quiet: o.quiet === true,
     verbose: o.verbose === true,
@@ -227,7 +231,7 @@ export function createDeps(io: Io, env: NodeJS.ProcessEnv = process.env): CliDep
           backend = withCallSpinners(new RemoteBackend({ ...remote, userAgent: userAgent(currentActor(cmd, env)), ...(g.tenant !== undefined ? { tenant: g.tenant } : {}) }), io, where);
         } else {
           const { LocalBackend } = await import('../services/local-backend.js');
-          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env), undefined, { readonly: isReadOnlyCommand(cmd), ...(g.tenant !== undefined ? { tenant: g.tenant } : {}) });
+          backend = new LocalBackend(g.db ?? defaultDbPath(env), currentActor(cmd, env), undefined, { readonly: isReadOnlyCommand(cmd), ...(g.tenant !== undefined ? { tenant: g.tenant } : {}), ...(g.dbPasswordFile !== undefined ? { passwordFile: g.dbPasswordFile } : {}) });
         }
       }
       return backend;

@@ -7,7 +7,7 @@ import { register as registerApplyStaged } from './commands/apply-staged.js';
 import { baseProgram, finishProgram } from './program-base.js';
 
 /** Options of the root command that take a value (the next word is not a command). */
-const VALUE_OPTIONS = new Set(['--db', '--server', '--token-file', '--ca-bundle', '--tenant', '-o', '--output']);
+const VALUE_OPTIONS = new Set(['--db', '--db-password-file', '--server', '--token-file', '--ca-bundle', '--tenant', '-o', '--output']);
 
 /** The command word of argv: its first word that is not an option or an option's value. */
 export function commandWord(argv: string[]): string | undefined {

@@ -8,8 +8,9 @@ export function baseProgram(_deps: CliDeps): Command {
   const program = new Command('bosctl')
     .description('Rolling upgrades of HPC clusters with BOS v2 staged sessions')
     .version(VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('--db <path>', 'database file (default: $BOSCTL_DB, /var/lib/bosd/bosd.db if that directory exists, else $XDG_STATE_HOME/bosctl/bosd.db)'))
-    .addOption(new Option('--server <url>', 'work through bosd\'s API instead of a database file: http(s)://HOST:PORT or unix:///run/bosd/bosd.sock (default: $BOSCTL_SERVER, or server: in $XDG_CONFIG_HOME/bosctl/config.yaml)'))
+    .addOption(new Option('--db <path>', 'database file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB (default: $BOSCTL_DB, /var/lib/bosd/bosd.db if that directory exists, else $XDG_STATE_HOME/bosctl/bosd.db)'))
+    .addOption(new Option('--db-password-file <file>', 'file holding the PostgreSQL password of a postgres:// --db (default: $BOSCTL_DB_PASSWORD_FILE; else PGPASSFILE or ~/.pgpass)'))
+    .addOption(new Option('--server <url>', 'work through bosd\'s API instead of a database file: http(s)://HOST:PORT or unix:///run/bosd/bosd.sock; several bosd on one database: URL1,URL2 (the next is tried when one is unreachable) (default: $BOSCTL_SERVER, or server: in $XDG_CONFIG_HOME/bosctl/config.yaml)'))
     .addOption(new Option('--token-file <file>', 'file holding the API token for --server (default: $BOSCTL_TOKEN_FILE, or token_file: in the config file; $BOSCTL_TOKEN may hold the token itself)'))
     .addOption(new Option('--ca-bundle <file>', 'CA certificates (PEM) to verify an https --server (default: $BOSCTL_CA_BUNDLE, or ca_bundle: in the config file)'))
     .addOption(new Option('--tenant <name>', 'act as this tenant: only its nodes, templates and sessions (sent as Cray-Tenant-Name; default: $BOSCTL_TENANT)'))
@@ -34,7 +35,7 @@ Examples:
   bosctl component list --staged-session SESSION -o wide
 
 Exit codes: 0 success, 1 the operation failed, 2 bad input, 3 not found, 4 conflict.
-Environment: BOSCTL_DB (database path), BOSCTL_SERVER, BOSCTL_TOKEN_FILE, BOSCTL_TOKEN,
+Environment: BOSCTL_DB (database path or URL), BOSCTL_DB_PASSWORD_FILE, BOSCTL_SERVER, BOSCTL_TOKEN_FILE, BOSCTL_TOKEN,
 BOSCTL_CA_BUNDLE (remote mode), BOSCTL_TENANT (default of --tenant), BOSCTL_OUTPUT (default of -o),
 NO_COLOR, FORCE_COLOR.
 Configuration file: $XDG_CONFIG_HOME/bosctl/config.yaml (~/.config/bosctl/config.yaml) with

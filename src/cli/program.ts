@@ -17,6 +17,7 @@ import { register as registerSlurm } from './commands/slurm.js';
 import { register as registerHostlist } from './commands/hostlist.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerCompletion } from './commands/completion.js';
+import { register as registerDb } from './commands/db.js';
 
 /** Every command: what --help, the man pages and every command but apply-staged use. */
 export function buildProgram(deps: CliDeps): Command {
@@ -38,6 +39,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerHostlist(program, deps);
   program.commandsGroup('Set-up and help:');
   registerDoctor(program, deps);
+  registerDb(program, deps);
   registerCompletion(program, deps);
   registerDemo(program, deps);
   registerSim(program, deps);

@@ -163,6 +163,26 @@ export function isTransientUnreachable(e: unknown): boolean {
   return typeof e === 'object' && e !== null && transient.has(e);
 }
 
+/** Unreachable errors whose request cannot have reached bosd (refused, no socket, connect time-out, DNS, TLS). */
+const unsent = new WeakSet<object>();
+/** Every unreachable error exchange made (a failure below HTTP, no answer). */
+const noAnswer = new WeakSet<object>();
+
+/** Whether `e` is bosd being unreachable before the request was sent: another server may take it. */
+export function failedUnsent(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && unsent.has(e);
+}
+
+/** Whether `e` is a failure without an answer (possibly after sending): a request safe to repeat may go elsewhere. */
+export function failedWithoutAnswer(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && noAnswer.has(e);
+}
+
+/** Marks an error made of several unreachable ones as one a later try may not meet. */
+export function markTransient(e: object): void {
+  transient.add(e);
+}
+
 function unreachable(ep: Endpoint, te: TransportError, attempts: number): BosError {
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   let hint: string | undefined;
@@ -170,5 +190,7 @@ function unreachable(ep: Endpoint, te: TransportError, attempts: number): BosErr
   else if (te.message.startsWith('TLS:')) hint = 'give the CA that signed bosd\'s certificate with --ca-bundle FILE (or ca_bundle: in ~/.config/bosctl/config.yaml)';
   const err = bosError('BOS_SERVER_UNREACHABLE', `bosd at ${ep.display} is not reachable: ${te.message}${tries}`, hint);
   if (te.retryable) transient.add(err);
+  if (!te.maybeSent) unsent.add(err);
+  noAnswer.add(err);
   return err;
 }

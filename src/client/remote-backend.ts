@@ -24,7 +24,7 @@ import type { TemplateBody } from '../services/templates.js';
 import type { TokenInfo } from '../services/tokens.js';
 import type { TenantInfo, TenantRequest } from '../services/tenants.js';
 import type { EventRecord } from '../store/events.js';
-import { parseServerUrl, type Endpoint } from './endpoint.js';
+import { ServerList } from './server-list.js';
 import { DEFAULT_TRANSPORT, exchange, type RetryClass, type TransportOptions } from './http.js';
 import { problemError, type CallContext } from './problem.js';
 
@@ -82,19 +82,20 @@ interface Answer<T> {
 }
 
 export class RemoteBackend implements Backend {
-  private readonly endpoint: Endpoint;
+  /** Several bosd on one database: --server URL1,URL2 (server-list.ts). */
+  private readonly servers: ServerList;
   private readonly transport: TransportOptions;
   private secret: string | undefined;
   private secretLoaded = false;
 
   constructor(private readonly opts: RemoteBackendOptions) {
-    this.endpoint = parseServerUrl(opts.server);
+    this.servers = new ServerList(opts.server);
     this.transport = { ...DEFAULT_TRANSPORT, ...(opts.transport ?? {}) };
   }
 
   /** The server as messages name it (no credentials). */
   get server(): string {
-    return this.endpoint.display;
+    return this.servers.display;
   }
 
   // ------------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ export class RemoteBackend implements Backend {
   private token(): string | undefined {
     if (this.secretLoaded) return this.secret;
     this.secretLoaded = true;
-    if (this.endpoint.scheme === 'unix') return undefined;
+    if (this.servers.endpoints.every((e) => e.scheme === 'unix')) return undefined;
     let s = this.opts.token;
     let from = 'BOSCTL_TOKEN';
     if (s === undefined && this.opts.tokenFile !== undefined) {
@@ -126,7 +127,7 @@ export class RemoteBackend implements Backend {
   }
 
   private caBuffer(): Buffer | undefined {
-    if (this.transport.ca || !this.opts.caBundle || this.endpoint.scheme !== 'https') return this.transport.ca;
+    if (this.transport.ca || !this.opts.caBundle || !this.servers.endpoints.some((e) => e.scheme === 'https')) return this.transport.ca;
     try {
       this.transport.ca = readBoundedSync(this.opts.caBundle, MAX_CONFIG_FILE_BYTES);
     } catch (e) {
@@ -157,7 +158,6 @@ export class RemoteBackend implements Backend {
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     if (this.opts.tenant !== undefined) headers['Cray-Tenant-Name'] = this.opts.tenant;
     const token = this.token();
-    if (token) headers.Authorization = `Bearer ${token}`;
     let body: Buffer | undefined;
     if (o.body !== undefined) {
       body = Buffer.from(JSON.stringify(o.body), 'utf8');
@@ -166,11 +166,12 @@ export class RemoteBackend implements Backend {
     const q = Object.entries(o.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
     const url = `/v2${path}${q.length ? `?${q.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : ''}`;
     const ca = this.caBuffer();
-    const res = await exchange(this.endpoint, method, url, {
-      headers, body, retry: o.retry ?? (method === 'GET' || method === 'PUT' || method === 'DELETE' ? 'idempotent' : 'safe'),
+    // The token never goes over a unix socket (its peers are admins).
+    const { res, ep } = await this.servers.exchange(method, url, {
+      headers: (e) => (token && e.scheme !== 'unix' ? { ...headers, Authorization: `Bearer ${token}` } : headers), body, retry: o.retry ?? (method === 'GET' || method === 'PUT' || method === 'DELETE' ? 'idempotent' : 'safe'),
       transport: ca ? { ...this.transport, ca } : this.transport,
     });
-    const where = `bosd at ${this.endpoint.display} (${method} /v2${path})`;
+    const where = `bosd at ${ep.display} (${method} /v2${path})`;
     const contentType = res.headers['content-type'];
     if (res.status >= 400 || res.status < 200) {
       const err = problemError(res.status, res.body, contentType, o.ctx ?? {}, where);

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { chmodSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { MAX_CONFIG_FILE_BYTES, readBoundedSync } from '../core/bounded-read.js';
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -12,6 +14,11 @@ import { isLoopback, parseListen, type BosdConfig, type CredentialsBook } from '
 import type { BootParamsDriver, ConfigDriver, PowerDriver } from './drivers.js';
 import { HealthBoard, startMonitor, type Probe } from './health.js';
 import type { Logger } from './log.js';
+import { defaultInstanceId, fencedStore, guardedPower, Leadership } from './leadership.js';
+import type { Term } from '../store/leases.js';
+import type { EventsClient } from '../integrations/redfish-events.js';
+import type { RedfishClient } from '../integrations/redfish.js';
+import { PowerEvents, type PowerEventsStats } from './power-events.js';
 import { Reconciler } from './reconciler.js';
 import { claimSocketPath, releaseSocketPath, rememberSocket, type SocketClaim } from './socket-path.js';
 
@@ -23,7 +30,12 @@ export interface BosdDrivers {
 
 export interface RunningBosd {
   url: string;
-  reconciler: Reconciler;
+  /** The reconciler of this instance's current (or last) term as leader; idle while a standby. */
+  readonly reconciler: Reconciler;
+  /** Whether this instance leads the reconciler (several bosd on one database: one leads). */
+  leadership: Leadership;
+  /** Redfish events of the current reconciler term (undefined: redfish_events off, or a driver without events). */
+  powerEvents(): PowerEventsStats | undefined;
   store: Store;
   /** Whether the database, BSS, CFS and S3 answer (the reconciler's owner marks the database). */
   health: HealthBoard;
@@ -107,12 +119,50 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
   const health = opts.health ?? new HealthBoard();
   // A short blocking busy wait: longer waits for another process's lock are retried
   // asynchronously (Store.writeAsync), so the API and health stay responsive meanwhile.
-  const store = Store.open(config.db, { busyTimeoutMs: BOSD_BUSY_WAIT_MS });
-  health.set('database', true, `open: ${config.db}`);
-  const reconciler = new Reconciler(store, drivers, log, {
+  const store = Store.open(config.db, { busyTimeoutMs: BOSD_BUSY_WAIT_MS, ...(config.dbPasswordFile ? { passwordFile: config.dbPasswordFile } : {}) });
+  health.set('database', true, `open: ${store.path}`);
+  // Only the lease holder reconciles; its writes are fenced by the lease and its power calls
+  // need a recent heartbeat (leadership.ts). Each term starts a new reconciler from the stored
+  // state, as bosd does after a crash.
+  // A reconciler acts for one term only: its writes and calls are refused once that term ends.
+  const forTerm = (term: { current?: Term }) => ({
+    store: fencedStore(store, () => leadership.fence(term.current)),
+    drivers: { ...drivers, power: guardedPower(drivers.power, () => leadership.mayAct(term.current)) },
+  });
+  let term: { current?: Term } = {};
+  // Redfish events (power-events.ts): one manager per reconciler term, on the Redfish client itself.
+  const eventsConfig = { ...config.redfishEvents };
+  let events: PowerEvents | undefined;
+  // The same database is the same bosd (after a restart too): its Context marks what it subscribed.
+  const eventsOwner = createHash('sha256').update(`${hostname()}:${config.db}`).digest('hex').slice(0, 12);
+  const withEvents = (r: Reconciler): Reconciler => {
+    const client = drivers.power as unknown as Partial<EventsClient & Pick<RedfishClient, 'resolveSystem'>>;
+    if (eventsConfig.mode === 'off' || typeof client.call !== 'function' || typeof client.resolveSystem !== 'function') return r;
+    const c = client as EventsClient & Pick<RedfishClient, 'resolveSystem'>;
+    void events?.stop();
+    events = r.useEvents((nodes, mono) => new PowerEvents({ client: c, nodes, log, mono, config: eventsConfig, owner: eventsOwner, resolveSystem: async (t) => (await c.resolveSystem(t)).id }));
+    return r;
+  };
+  const newReconciler = (t = forTerm(term)) => withEvents(new Reconciler(t.store, t.drivers, log, {
     powerPollMs: config.powerPollMs, cfsPollMs: config.cfsPollMs, retryBackoffMs: config.retryBackoffMs,
     maxInFlight: config.maxInFlight, watchMs: 5, sweepMs: 1000, batchWindowMs: 20,
-  }, opts.clock?.wall, opts.clock?.mono);
+  }, opts.clock?.wall, opts.clock?.mono));
+  let reconciler = newReconciler();
+  let reconcilerUsed = false;
+  const leadership = new Leadership({
+    store, id: config.instanceId ?? defaultInstanceId(), log, mono: opts.clock?.mono, wall: opts.clock?.wall,
+    onLead: (t) => {
+      if (reconcilerUsed) { term = {}; reconciler = newReconciler(); }
+      term.current = t;
+      reconcilerUsed = true;
+      reconciler.start();
+    },
+    onStepDown: () => { void reconciler.stop(config.stopTimeoutMs); },
+  });
+  health.leadership = () => {
+    const lease = leadership.current();
+    return { this_instance: leadership.id, role: leadership.role, leader: lease?.holder ?? '', epoch: lease?.epoch ?? 0, since: lease?.since ?? '' };
+  };
   const servers: Server[] = [];
   let s3: Promise<import('../integrations/s3.js').S3Client> | undefined;
   const unixServers = new Set<Server>();
@@ -125,8 +175,14 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
   // At a CSM site, tenants not in bosctl's registry come from TAPMS (kept 10 s).
   const tapms = config.tapmsUrl ? new (await import('../integrations/tapms.js')).TapmsTenants({ url: config.tapmsUrl, clock: opts.clock?.mono }) : undefined;
   const api = createApi({
+    redfishEvents: (req, res, key) => {
+      if (events) return events.handlePush(req, res, key);
+      req.resume();
+      res.writeHead(404, { 'content-length': '0' }).end();
+    },
     store, now: apiNow, version: VERSION, health, imageDirs: config.imageDirs, refusals,
-    onChange: () => reconciler.wake(),
+    // A standby's reconciler never runs (an API write would wake an idle one's loop).
+    onChange: () => { if (leadership.role === 'leader') reconciler.wake(); },
     log: (level, msg, fields) => log.log(level, msg, fields),
     // A missing or bad S3 config is reported per request, and read again on the next one.
     s3: () => (s3 ??= import('../integrations/s3.js').then((m) => m.s3ClientFromEnv(process.env)).catch((e) => { s3 = undefined; throw e; })),
@@ -160,6 +216,8 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
       servers.push(server);
       if (!url) url = `unix://${config.socket}`;
     }
+    // push without push_url: a BMC on this machine (the simulator) reaches bosd's own loopback listener.
+    if (eventsConfig.mode === 'push' && !eventsConfig.pushUrl && url.startsWith('http://') && isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''))) eventsConfig.pushUrl = url;
   } catch (e) {
     clearInterval(refusalTimer);
     for (const s of servers) s.close();
@@ -172,11 +230,13 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
     if (before === 'unknown' && h.status === 'up') return;
     log.log(h.status === 'down' ? 'warn' : 'info', h.status === 'down' ? `${name} is down` : `${name} is ${h.status === 'up' ? 'up' : h.status}`, { dependency: name, detail: h.detail });
   });
-  reconciler.start();
+  leadership.start();
   log.log('info', 'listening', { url, socket: config.socket ?? 'none', db: config.db, bss_url: config.bssUrl, cfs_url: config.cfsUrl ?? 'none' });
   if (config.insecureSkipTlsVerify) log.log('warn', 'TLS certificates of BMCs, BSS and CFS are NOT verified (--insecure-skip-tls-verify)');
   return {
-    url, reconciler, store, health,
+    url, store, health, leadership,
+    get reconciler() { return reconciler; },
+    powerEvents: () => events?.stats(),
     async stop() {
       monitor?.stop();
       clearInterval(refusalTimer);
@@ -184,6 +244,9 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
       await Promise.all(servers.map((server) => new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections(); })));
       if (socketClaim) releaseSocketPath(socketClaim);
       await reconciler.stop(config.stopTimeoutMs);
+      leadership.stop();
+      // Subscriptions bosd made are deleted while the Redfish client is still open.
+      await Promise.race([events?.stop(), new Promise((r) => setTimeout(r, config.stopTimeoutMs).unref())]);
       await Promise.allSettled([drivers.power.close?.(), drivers.bss.close?.(), drivers.cfs?.close?.(), s3?.then((c) => c.close())]);
       store.close();
     },

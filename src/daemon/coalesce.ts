@@ -44,23 +44,31 @@ export class Coalescer<T, R> {
   }
 }
 
+/**
+ * Who waits for a Redfish slot, first served first: a power request (its node is decided and
+ * stored), the first read of a node not started yet, then polls of nodes already waiting.
+ * Finishing a started node before starting the next gets each node's request out sooner.
+ */
+export const SLOT = { request: 0, start: 1, poll: 2 } as const;
+export type SlotPriority = (typeof SLOT)[keyof typeof SLOT];
+
 /** Bounds how many calls run at once (Redfish calls in flight). */
 export class Semaphore {
   private active = 0;
-  private readonly urgent = new FifoQueue<() => void>();
-  private readonly queue = new FifoQueue<() => void>();
+  private readonly queues = [new FifoQueue<() => void>(), new FifoQueue<() => void>(), new FifoQueue<() => void>()];
 
   constructor(private readonly max: number) {}
 
-  /** Runs fn when a slot is free; urgent callers are let in before the others waiting. */
-  async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => (urgent ? this.urgent : this.queue).push(r));
+  /** Runs fn when a slot is free; waiters are let in by priority (`true` = a request), each kind in order. */
+  async run<T>(fn: () => Promise<T>, priority: SlotPriority | boolean = SLOT.poll): Promise<T> {
+    const level = priority === true ? SLOT.request : priority === false ? SLOT.poll : priority;
+    if (this.active >= this.max) await new Promise<void>((r) => this.queues[level].push(r));
     this.active++;
     try {
       return await fn();
     } finally {
       this.active--;
-      (this.urgent.shift() ?? this.queue.shift())?.();
+      (this.queues[0].shift() ?? this.queues[1].shift() ?? this.queues[2].shift())?.();
     }
   }
 

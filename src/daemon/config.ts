@@ -3,10 +3,14 @@ import { MAX_CONFIG_FILE_BYTES, readBoundedSync } from '../core/bounded-read.js'
 import { isIP } from 'node:net';
 import { bosError, isBosError } from '../core/errors.js';
 import { parseLogLevel, type LogLevel } from './log.js';
+import { isPostgresUrl, parsePostgresUrl } from '../store/pg/url.js';
 
 /** bosd's settings: the config file (YAML or JSON), then flags over it. */
 export interface BosdConfig {
+  /** A SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB. */
   db: string;
+  /** PostgreSQL: the file holding the database password (else PGPASSFILE or ~/.pgpass). */
+  dbPasswordFile?: string | null;
   /** TCP address of the API; '' for none (socket only). */
   listen: string;
   insecureHttp: boolean;
@@ -32,6 +36,19 @@ export interface BosdConfig {
   allowInsecureBmcHttp: boolean;
   /** CSM's TAPMS (tenants and their xnames) for tenants not in bosctl's registry; null: none. */
   tapmsUrl: string | null;
+  /** Redfish events instead of power polls (bosd.yaml `redfish_events: {mode, push_url, overdue_ms}`). */
+  redfishEvents: RedfishEventsConfig;
+  /** This instance's id in the leadership lease (several bosd on one database); default hostname:pid. */
+  instanceId?: string | null;
+}
+
+export interface RedfishEventsConfig {
+  /** auto: SSE where a BMC offers it, else push when push_url is set; sse / push: only that; off: poll. */
+  mode: 'auto' | 'sse' | 'push' | 'off';
+  /** Base URL of bosd's API as BMCs reach it (push subscriptions post to <push_url>/redfish-events/<id>). */
+  pushUrl: string | null;
+  /** A node's power is read once when a change is this overdue (ms since its request or last event). */
+  overdueMs: number;
 }
 
 export interface BmcCredentials {
@@ -55,13 +72,15 @@ const FILE_KEYS: Record<string, keyof BosdConfig> = {
   credentials_file: 'credentialsFile', ca_bundle: 'caBundle', insecure_skip_tls_verify: 'insecureSkipTlsVerify',
   log_level: 'logLevel', power_poll_ms: 'powerPollMs', cfs_poll_ms: 'cfsPollMs', retry_backoff_ms: 'retryBackoffMs',
   max_in_flight: 'maxInFlight', request_timeout_ms: 'requestTimeoutMs', stop_timeout_ms: 'stopTimeoutMs',
-  image_dirs: 'imageDirs', allow_insecure_bmc_http: 'allowInsecureBmcHttp', tapms_url: 'tapmsUrl',
+  db_password_file: 'dbPasswordFile',
+  image_dirs: 'imageDirs', allow_insecure_bmc_http: 'allowInsecureBmcHttp', tapms_url: 'tapmsUrl', redfish_events: 'redfishEvents', instance_id: 'instanceId',
 };
 
 export const CONFIG_DEFAULTS: Omit<BosdConfig, 'db' | 'bssUrl'> = {
   listen: '127.0.0.1:8180', insecureHttp: false, socket: null, tlsCert: null, tlsKey: null, cfsUrl: null, credentialsFile: null, caBundle: null,
   insecureSkipTlsVerify: false, logLevel: 'info', powerPollMs: 2000, cfsPollMs: 5000, retryBackoffMs: 2000,
   maxInFlight: 64, requestTimeoutMs: 10000, stopTimeoutMs: 10000, imageDirs: [], allowInsecureBmcHttp: false, tapmsUrl: null,
+  redfishEvents: { mode: 'auto', pushUrl: null, overdueMs: 60_000 },
 };
 
 async function parseFile(path: string, what = 'config file'): Promise<Record<string, unknown>> {
@@ -86,6 +105,12 @@ export async function loadConfig(configPath: string | undefined, flags: Partial<
       if (!key) throw bad(`unknown setting "${k}" in ${configPath}: expected one of ${Object.keys(FILE_KEYS).join(', ')}`);
       (fromFile as Record<string, unknown>)[key] = v;
     }
+  }
+  // --redfish-events gives the mode: the file's push_url and overdue_ms stay.
+  const flagMode = (flags as { redfishEvents?: unknown }).redfishEvents;
+  if (typeof flagMode === 'string') {
+    const file = fromFile.redfishEvents as unknown;
+    flags = { ...flags, redfishEvents: { ...(file && typeof file === 'object' && !Array.isArray(file) ? file : {}), mode: flagMode } as unknown as RedfishEventsConfig };
   }
   const merged = { ...CONFIG_DEFAULTS, db: defaultDb, ...fromFile, ...stripUndefined(flags) } as Record<string, unknown>;
   if (typeof merged.bssUrl !== 'string' || merged.bssUrl === '') {
@@ -115,13 +140,50 @@ export async function loadConfig(configPath: string | undefined, flags: Partial<
     merged[k] = n;
   }
   merged.imageDirs = imageDirsOf(merged.imageDirs);
+  merged.redfishEvents = redfishEventsOf(merged.redfishEvents);
   if (typeof merged.allowInsecureBmcHttp !== 'boolean') {
     throw bad(`invalid allow_insecure_bmc_http "${String(merged.allowInsecureBmcHttp)}": expected true or false`);
   }
   if (merged.listen !== '') parseListen(String(merged.listen));
+  if (merged.instanceId !== undefined && merged.instanceId !== null && (typeof merged.instanceId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(merged.instanceId))) {
+    throw bad(`invalid instance_id ${JSON.stringify(merged.instanceId)}: expected 1 to 128 printable characters without spaces, unique per bosd (e.g. admin1)`);
+  }
   if ((merged.tlsCert === null) !== (merged.tlsKey === null)) throw bad('TLS needs both tls_cert and tls_key (--tls-cert and --tls-key)');
   if (merged.listen === '' && !merged.socket) throw bad('no listener: give listen (HOST:PORT) or socket (a unix socket path)');
+  // A password in the URL is refused here, before anything is logged (see parsePostgresUrl).
+  if (isPostgresUrl(String(merged.db))) parsePostgresUrl(String(merged.db));
+  else if (merged.dbPasswordFile) throw bad('db_password_file is for a PostgreSQL database (db: postgres://...); a SQLite file needs none');
   return merged as unknown as BosdConfig;
+}
+
+/** redfish_events: {mode, push_url, overdue_ms} (an object already in camelCase is taken as is). */
+function redfishEventsOf(v: unknown): RedfishEventsConfig {
+  const d = CONFIG_DEFAULTS.redfishEvents;
+  if (v === undefined || v === null) return { ...d };
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad('invalid redfish_events: expected a mapping, e.g. {mode: auto, push_url: https://bosd.example:8180}');
+  const keys: Record<string, keyof RedfishEventsConfig> = { mode: 'mode', push_url: 'pushUrl', pushUrl: 'pushUrl', overdue_ms: 'overdueMs', overdueMs: 'overdueMs' };
+  const out: RedfishEventsConfig = { ...d };
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    const key = keys[k];
+    if (!key) throw bad(`unknown setting "redfish_events.${k}": expected mode, push_url or overdue_ms`);
+    (out as unknown as Record<string, unknown>)[key] = val;
+  }
+  if (!['auto', 'sse', 'push', 'off'].includes(out.mode as string)) throw bad(`invalid redfish_events.mode "${String(out.mode)}": expected auto, sse, push or off`);
+  if (out.pushUrl !== null) {
+    let ok = false;
+    try {
+      const u = new URL(String(out.pushUrl));
+      if (u.username || u.password) throw bad('redfish_events.push_url must not carry credentials: BMCs authenticate their posts by the subscription\'s Context');
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.search === '';
+    } catch (e) {
+      if (isBosError(e)) throw e;
+    }
+    if (!ok) throw bad(`invalid redfish_events.push_url "${String(out.pushUrl)}": expected the http(s) base URL BMCs reach bosd at, e.g. https://bosd.example:8180`);
+  }
+  const n = Number(out.overdueMs);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400_000) throw bad(`invalid redfish_events.overdue_ms "${String(out.overdueMs)}": expected a positive integer (milliseconds)`);
+  out.overdueMs = n;
+  return out;
 }
 
 /** image_dirs: a list (or a comma-separated string, as --image-dirs gives) of absolute directory paths. */

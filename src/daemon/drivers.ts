@@ -7,6 +7,8 @@ export interface PowerTarget {
   address: string;
   systemId?: string | null;
   credentialsRef?: string | null;
+  /** Asked right before a power request is written to the BMC's connection (leadership.ts); false: not sent. */
+  mayCall?: () => boolean;
 }
 
 export interface PowerDriver {

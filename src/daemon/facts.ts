@@ -1,11 +1,13 @@
-import type { Facts } from '../core/reconcile.js';
+import type { Facts, PowerState } from '../core/reconcile.js';
 import { bmcOf } from '../core/xname.js';
 import { needsConfigurationChange } from '../integrations/errors.js';
 import type { Store } from '../store/store.js';
-import { Coalescer, type Semaphore } from './coalesce.js';
+import { sameArtifacts } from '../core/reconcile.js';
+import { Coalescer, SLOT, type Semaphore } from './coalesce.js';
 import type { CfsState, ConfigDriver, PowerDriver, PowerTarget } from './drivers.js';
 import type { Logger } from './log.js';
 import { actionKey, type NodeWork } from './node-work.js';
+import type { PollPlanner } from './steps/poll-plan.js';
 
 /**
  * What bosd observes before it decides: a node's power (from its BMC), its CFS state, and when
@@ -52,9 +54,23 @@ export interface FactDeps {
   later: (fn: () => void, ms: number) => void;
 }
 
+/** What facts need of Redfish events (power-events.ts). */
+export interface PowerEventFacts {
+  readonly enabled: boolean;
+  contact(t: PowerTarget): Promise<void>;
+  current(id: string): { state: PowerState; at: number } | undefined;
+  readDue(w: NodeWork): number | undefined;
+  /** A read's result; an event newer than the read is returned (its state wins). */
+  observed(id: string, state: PowerState, sentAt: number, at: number): { state: PowerState; at: number } | undefined;
+}
+
 export class FactGatherer {
   private readonly targets = new Map<string, PowerTarget>();
   private readonly cfsReads: Coalescer<string, CfsState | null>;
+  /** Plans the reads of changes nodes wait for (set by the stepper that owns it). */
+  polls?: PollPlanner;
+  /** Set when bosd listens to Redfish events: a fact from a live event stream replaces a poll. */
+  events?: PowerEventFacts;
 
   constructor(private readonly d: FactDeps) {
     this.cfsReads = new Coalescer((ids) => this.flushCfsReads(ids), 1000, d.config.batchWindowMs, d.later);
@@ -75,14 +91,38 @@ export class FactGatherer {
   /** Its power (read again when stale or after a failed read), and the counts decide needs. */
   async power(w: NodeWork, now: number): Promise<Facts> {
     const phase = w.component.status.phase;
+    if (phase === 'powering_on' && bootReported(w)) {
+      // Its boot report proves it On: it booted with the parameters set for this power-on.
+      w.power = { state: 'On', at: now };
+      if (w.watch?.kind === 'on') this.polls?.end(w);
+    }
+    const ev = this.events?.enabled ? this.events : undefined;
+    // What the BMC's live events said since the last read (a power request forgets the read).
+    if (ev && !w.power && w.powerError === undefined) w.power = ev.current(w.id);
+    const readDue = w.power && ev ? ev.readDue(w) : undefined;
     // A node being configured has booted: CFS, not its BMC, says when it is done.
-    const stale = !w.power || (now - w.power.at >= this.d.config.powerPollMs && phase !== 'configuring');
+    // A node waiting for a change it asked for is read when its plan says (steps/poll-plan.ts).
+    const planned = w.watch && w.watch.kind !== 'cfs' ? w.watch.next : undefined;
+    const stale = !w.power || (phase !== 'configuring' && (readDue !== undefined ? now >= readDue
+      : planned !== undefined ? now >= planned : now - w.power.at >= this.d.config.powerPollMs));
     if (stale || w.powerError !== undefined) {
       try {
+        const target = this.target(w.id);
+        // First contact with a BMC subscribes to its events before the read, so that the read
+        // and the events after it leave no gap.
+        if (ev) await ev.contact(target);
         // Reading the power of a node not started yet leads to its first request: it goes before
         // the polls of nodes already waiting, so a large apply gets every node going sooner.
-        const state = await this.d.sem.run(() => this.d.power.powerState(this.target(w.id)), phase === '');
-        w.power = { state, at: this.d.mono() };
+        const read = await this.d.sem.run(async () => {
+          const start = this.d.mono();
+          return { state: await this.d.power.powerState(target), start, end: this.d.mono() };
+        }, phase === '' ? SLOT.start : SLOT.poll);
+        const state = read.state;
+        w.power = { state, at: read.end };
+        const watch = w.watch;
+        if (watch && watch.kind !== 'cfs') this.polls?.read(w, state === (watch.kind === 'off' ? 'Off' : 'On'), read.start, read.end);
+        const newer = ev?.observed(w.id, state, read.start, read.end);
+        if (newer) w.power = newer;
         w.powerError = undefined;
         w.powerFailures = 0;
       } catch (e) {
@@ -102,8 +142,11 @@ export class FactGatherer {
     let state: CfsState | null;
     if (w.cfs && this.d.mono() - w.cfs.at < this.d.config.cfsPollMs) state = w.cfs.state;
     else {
+      const start = this.d.mono();
       state = await this.cfsReads.add(w.id);
       w.cfs = { state, at: this.d.mono() };
+      const done = state?.configuration_status === 'configured' || state?.configuration_status === 'failed';
+      if (w.watch?.kind === 'cfs') this.polls?.read(w, done, start, w.cfs.at);
     }
     return state ?? { desired_config: '', enabled: false, configuration_status: 'unknown' };
   }
@@ -137,4 +180,12 @@ export class FactGatherer {
       return ids.map(() => e as Error);
     }
   }
+}
+
+/** The node reported booting its desired artifacts with the BSS token set for this power-on. */
+function bootReported(w: NodeWork): boolean {
+  const c = w.component;
+  const token = c.desired_state.bss_token;
+  return !!token && c.actual_state.bss_token === token && c.last_action.action === 'powering_on'
+    && sameArtifacts(c.actual_state.boot_artifacts, c.desired_state.boot_artifacts);
 }

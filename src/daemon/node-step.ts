@@ -10,7 +10,8 @@ import type { BootParamsStep } from './steps/boot-params.js';
 import { configure, type CfsPatcher } from './steps/configure.js';
 import { writeNode, type StepContext } from './steps/context.js';
 import { finish } from './steps/finish.js';
-import { requestPower, type PowerAdmission } from './steps/power.js';
+import { requestPower, WAITER_LOOK_MS, type PowerAdmission } from './steps/power.js';
+import { PollPlanner } from './steps/poll-plan.js';
 import { scheduleObserve, scheduleWait } from './steps/wait.js';
 
 export interface NodeStepParts {
@@ -28,12 +29,29 @@ export interface NodeStepParts {
  * Every step's intent is committed before the call out, so a restart resumes the node.
  */
 export class NodeStepper {
-  constructor(private readonly ctx: StepContext, private readonly p: NodeStepParts) {}
+  /** The one planner of reads of changes nodes wait for. */
+  readonly polls: PollPlanner;
+
+  constructor(private readonly ctx: StepContext, private readonly p: NodeStepParts) {
+    this.polls = new PollPlanner(ctx.config, ctx.nodes);
+    p.facts.polls = this.polls;
+  }
 
   async step(w: NodeWork): Promise<void> {
+    try {
+      await this.stepOnce(w);
+    } finally {
+      // A node let go waits for nothing (a record replaced by a reload hands its watch on).
+      if (!this.ctx.nodes.get(w.id)) this.polls.end(w);
+      this.p.admission.stepped(w.id);
+    }
+  }
+
+  private async stepOnce(w: NodeWork): Promise<void> {
     const { ctx, p } = this;
     const now = ctx.mono();
     if (w.serviceWait && now < w.serviceWait.until) { ctx.nodes.setDue(w, w.serviceWait.until); return; }
+    if (p.admission.stillWaiting(w)) { ctx.nodes.setDue(w, now + WAITER_LOOK_MS); return; }
     const phase = w.component.status.phase;
     const facts: Facts = await p.facts.power(w, now);
     let d = this.decideNow(w, facts);
@@ -114,13 +132,13 @@ export class NodeStepper {
     const { ctx, p } = this;
     const step = d.step;
     switch (step.kind) {
-      case 'wait': return scheduleWait(ctx, w, step.until);
+      case 'wait': return scheduleWait(ctx, this.polls, w, step.until);
       case 'observe': return scheduleObserve(ctx, w);
       // step() holds a Redfish slot for this call.
       case 'power_off':
-      case 'power_on': return requestPower(ctx, w, p.facts.target(w.id), step);
+      case 'power_on': return requestPower(ctx, this.polls, w, p.facts.target(w.id), step);
       case 'set_boot_params': return p.bootParams.run(w);
-      case 'configure': return configure(ctx, p.cfs, w);
+      case 'configure': return configure(ctx, p.cfs, this.polls, w);
       case 'done':
       case 'fail': return finish(ctx, p.progress, w, step, phaseBefore);
     }

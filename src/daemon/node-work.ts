@@ -1,9 +1,10 @@
 import { isActive, sameArtifacts, type PowerState } from '../core/reconcile.js';
-import type { Component } from '../core/types.js';
+import type { BootArtifacts, Component } from '../core/types.js';
 import type { NodeWriteResult } from '../services/node-writes.js';
 import type { Store } from '../store/store.js';
 import type { CfsState } from './drivers.js';
 import { DueQueue } from './due-queue.js';
+import type { Watch } from './steps/poll-plan.js';
 
 /** What bosd holds in memory for a node it works on: its row, its facts, when it is next due. */
 export interface NodeWork {
@@ -26,6 +27,8 @@ export interface NodeWork {
   serviceWait?: { reason: string; until: number; failures: number };
   /** Why its power operation waits for others (logged once per reason). */
   queued?: string;
+  /** The change it waits to see after a request, and when it is next read (steps/poll-plan.ts). */
+  watch?: Watch;
 }
 
 /** Which action the node is in: a new key starts a new wait. */
@@ -33,10 +36,42 @@ export function actionKey(c: Component): string {
   return `${c.last_action.action ?? ''}|${c.last_action.last_updated ?? ''}`;
 }
 
+/** Power events (power-events.ts): for a node whose BMC's events are live, when its power must be read anyway (else undefined: poll). */
+export interface PowerEventHook {
+  readDue(w: NodeWork): number | undefined;
+}
+
+/** Distinct artifact sets kept for sharing at most; beyond, the table starts again. */
+export const SHARED_ARTIFACTS_MAX = 1024;
+const sharedArtifacts = new Map<string, Readonly<BootArtifacts>>();
+
+/**
+ * The nodes of a session boot the same artifacts: each distinct set is held once, frozen, and
+ * the node's row points at it (desired, actual and staged), instead of three copies a node.
+ */
+export function shareArtifacts(c: Component): Component {
+  for (const s of [c.desired_state, c.actual_state, c.staged_state]) {
+    const a = s?.boot_artifacts;
+    // Only the three known fields: the row is written back from this copy, so nothing else may be dropped.
+    if (!a || Object.keys(a).length !== 3 || typeof a.kernel !== 'string' || typeof a.initrd !== 'string' || typeof a.kernel_parameters !== 'string') continue;
+    const key = `${a.kernel}\0${a.initrd}\0${a.kernel_parameters}`;
+    let shared = sharedArtifacts.get(key);
+    if (!shared) {
+      if (sharedArtifacts.size >= SHARED_ARTIFACTS_MAX) sharedArtifacts.clear();
+      shared = Object.freeze({ kernel: a.kernel, kernel_parameters: a.kernel_parameters, initrd: a.initrd });
+      sharedArtifacts.set(key, shared);
+    }
+    s.boot_artifacts = shared as BootArtifacts;
+  }
+  return c;
+}
+
 /** The nodes bosd works on (enabled, not failed) and the queue of when each is due. */
 export class NodeTable {
   private readonly nodes = new Map<string, NodeWork>();
   readonly due = new DueQueue();
+  /** Set when bosd listens to Redfish events. */
+  powerEvents?: PowerEventHook;
 
   get size(): number {
     return this.nodes.size;
@@ -55,7 +90,7 @@ export class NodeTable {
     const old = this.nodes.get(component.id);
     const desiredChanged = old && !sameArtifacts(old.component.desired_state.boot_artifacts, component.desired_state.boot_artifacts);
     this.nodes.set(component.id, {
-      id: component.id, component, rev, busy: false, dirty: false,
+      id: component.id, component: shareArtifacts(component), rev, busy: false, dirty: false,
       // Facts stay valid across a reload unless the goal changed.
       power: desiredChanged ? undefined : old?.power,
       powerFailures: old?.powerFailures ?? 0,
@@ -63,6 +98,8 @@ export class NodeTable {
       serviceWait: desiredChanged ? undefined : old?.serviceWait,
       configureFailures: old?.configureFailures ?? 0,
       cfs: undefined,
+      watch: desiredChanged ? undefined : old?.watch,
+      queued: old?.queued,
     });
     this.due.set(component.id, 0);
   }
@@ -108,7 +145,7 @@ export class NodeTable {
   /** Takes a write's outcome into the node's record. */
   afterWrite(w: NodeWork, r: NodeWriteResult): void {
     if (r === 'gone') { this.forget(w.id); return; }
-    if (r !== 'conflict' && r !== 'unchanged') { w.component = r.component; w.rev = r.rev; }
+    if (r !== 'conflict' && r !== 'unchanged') { w.component = shareArtifacts(r.component); w.rev = r.rev; }
     else if (r === 'conflict') w.dirty = true;
   }
 }

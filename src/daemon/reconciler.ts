@@ -3,12 +3,12 @@ import { cleanupCompletedSessions, expireActualStates } from '../services/housek
 import { commitNodeWrites, RECONCILER_ACTOR, type NodeWrite, type NodeWriteResult } from '../services/node-writes.js';
 import type { Actor } from '../core/types.js';
 import { Coalescer, Semaphore } from './coalesce.js';
-import { DbOutageWatch, FactGatherer } from './facts.js';
+import { DbOutageWatch, FactGatherer, type PowerEventFacts } from './facts.js';
 import type { Logger } from './log.js';
 import { Loop, realScheduler, type Scheduler } from './loop.js';
 import { unexpectedCode } from './node-errors.js';
 import { NodeStepper } from './node-step.js';
-import { NodeTable, type NodeWork } from './node-work.js';
+import { NodeTable, type NodeWork, type PowerEventHook } from './node-work.js';
 import { SessionProgress } from './progress.js';
 import { DEFAULT_RECONCILER_CONFIG, type ReconcilerConfig } from './reconciler-config.js';
 import { BootParamsStep } from './steps/boot-params.js';
@@ -99,6 +99,17 @@ export class Reconciler {
     for (const { component, rev } of this.store.components.activeVersioned()) this.nodes.track(component, rev);
     this.log.log('info', 'reconciler started', { active_nodes: this.nodes.size });
     this.loop.schedule(0);
+  }
+
+  /**
+   * Listen to Redfish events (power-events.ts): `make` gets the node table the events wake and
+   * the monotonic clock. Before start().
+   */
+  useEvents<E extends PowerEventFacts & PowerEventHook>(make: (nodes: NodeTable, mono: () => number) => E): E {
+    const ev = make(this.nodes, this.mono);
+    this.nodes.powerEvents = ev;
+    this.facts.events = ev;
+    return ev;
   }
 
   /** Something changed (the API wrote): look at once. */

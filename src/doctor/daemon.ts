@@ -8,7 +8,8 @@ import { DEFAULT_TRANSPORT, exchange, type TransportOptions } from '../client/ht
 import { parseServerUrl, type Endpoint } from '../client/endpoint.js';
 import { isBosError } from '../core/errors.js';
 import { VERSION } from '../version.js';
-import { messageOf, type CheckResult } from './types.js';
+import { readFileSync } from 'node:fs';
+import { messageOf, worst, type CheckResult } from './types.js';
 
 const CHECK = 'daemon';
 
@@ -24,6 +25,9 @@ export interface DaemonTarget {
 }
 
 export async function checkDaemon(target: DaemonTarget, timeoutMs: number): Promise<CheckResult> {
+  // Several bosd on one database (--server URL1,URL2): each is checked; one answering is enough.
+  const list = target.server.split(',').map((x) => x.trim());
+  if (list.length > 1) return checkSeveral(list.map((server) => ({ ...target, server })), timeoutMs);
   let ep: Endpoint;
   try {
     ep = parseServerUrl(target.server);
@@ -49,7 +53,8 @@ export async function checkDaemon(target: DaemonTarget, timeoutMs: number): Prom
   } catch (e) {
     return { check: CHECK, status: 'fail', detail: `${messageOf(e)} (from ${target.source})`, fix: unreachableFix(ep, e) };
   }
-  const at = `bosd ${version} at ${ep.display}`;
+  const lead = await leadershipOf(ep, target, transport);
+  const at = `bosd ${version} at ${ep.display}${lead ? `, ${lead}` : ''}`;
   try {
     const health = await exchange(ep, 'GET', '/v2/healthz', { headers: { Accept: 'application/json' }, retry: 'safe', transport });
     if (health.status !== 200) {
@@ -71,6 +76,54 @@ export async function checkDaemon(target: DaemonTarget, timeoutMs: number): Prom
     return { check: CHECK, status: 'warn', detail: `${at}; ${auth.detail}; this bosctl is ${VERSION}`, fix: 'install the same version of bosctl as bosd runs' };
   }
   return { check: CHECK, status: 'pass', detail: `${at}; ${auth.detail}` };
+}
+
+/**
+ * Which instance leads the reconciler, as this bosd says (GET /v2/healthz/dependencies): "leads
+ * the reconciler (epoch N, since T)" or "standby (leader ID, epoch N, since T)"; '' from an
+ * older bosd. Instance ids are shown to an authenticated caller only: the token goes along.
+ */
+async function leadershipOf(ep: Endpoint, target: DaemonTarget, transport: TransportOptions): Promise<string> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = ep.scheme === 'unix' ? undefined : tokenOf(target);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    const r = await exchange(ep, 'GET', '/v2/healthz/dependencies', { headers, retry: 'safe', transport });
+    if (r.status !== 200) return '';
+    const l = (JSON.parse(r.body) as { leadership?: { role?: string; leader?: string; epoch?: number; since?: string; this_instance?: string } }).leadership;
+    if (!l) return '';
+    const since = l.since ? `, since ${l.since}` : '';
+    if (l.role === 'leader') return `leads the reconciler${l.this_instance ? ` as ${l.this_instance}` : ''} (epoch ${l.epoch ?? '?'}${since})`;
+    if (l.leader === '') return 'standby (no instance leads the reconciler now)';
+    return `standby (${l.leader ? `leader ${l.leader}, ` : ''}epoch ${l.epoch ?? '?'}${since})`;
+  } catch {
+    return '';
+  }
+}
+
+function tokenOf(target: DaemonTarget): string | undefined {
+  if (target.token !== undefined) return target.token.trim();
+  if (target.tokenFile === undefined) return undefined;
+  try {
+    const s = readFileSync(target.tokenFile, 'utf8').trim();
+    return /^[\x21-\x7e]+$/.test(s) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Several servers: pass when each answers and one leads; warn when some do not answer or none leads; fail when none answers. */
+async function checkSeveral(targets: DaemonTarget[], timeoutMs: number): Promise<CheckResult> {
+  const results = await Promise.all(targets.map((t) => checkDaemon(t, timeoutMs)));
+  const answering = results.filter((r) => r.status !== 'fail');
+  const detail = results.map((r) => r.detail).join(' | ');
+  if (answering.length === 0) return { check: CHECK, status: 'fail', detail, fix: results[0].fix ?? 'start bosd on at least one of them' };
+  const down = results.find((r) => r.status === 'fail');
+  if (down) return { check: CHECK, status: 'warn', detail, fix: `${down.fix ?? 'start it again'} (the others serve meanwhile)` };
+  if (!results.some((r) => /, leads the reconciler/.test(r.detail))) {
+    return { check: CHECK, status: 'warn', detail, fix: 'no instance leads the reconciler now: a standby takes over within seconds; if this stays, read bosd\'s log (journalctl -u bosd)' };
+  }
+  return { check: CHECK, status: worst(results.map((r) => r.status)), detail, ...(results.find((r) => r.fix) ? { fix: results.find((r) => r.fix)!.fix } : {}) };
 }
 
 /** What bosd itself says is down (GET /v2/healthz/dependencies), e.g. "bss (down since ...)"; '' when nothing is. */

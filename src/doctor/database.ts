@@ -5,7 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import type { InventoryNode } from '../core/types.js';
-import { inspectDatabase, SCHEMA_VERSION, type DatabaseFacts } from '../store/inspect.js';
+import { inspectDatabase, inspectPostgres, SCHEMA_VERSION, type DatabaseFacts, type PostgresFacts } from '../store/inspect.js';
+import { isPostgresUrl } from '../store/pg/url.js';
 import { messageOf, type CheckResult } from './types.js';
 
 export interface DatabaseReport {
@@ -16,7 +17,8 @@ export interface DatabaseReport {
 
 const CHECK = 'database';
 
-export function checkDatabase(path: string): DatabaseReport {
+export function checkDatabase(path: string, passwordFile?: string): DatabaseReport {
+  if (isPostgresUrl(path)) return checkPostgres(path, passwordFile);
   let mode: number;
   try {
     mode = statSync(path).mode;
@@ -78,6 +80,38 @@ function judge(facts: DatabaseFacts, path: string, mode: number): DatabaseReport
     ? { check: CHECK, status: 'warn', detail: `${path}: ${warnings.map((w) => w.detail).join('; ')}`, fix: warnings.map((w) => w.fix).join('; ') }
     : { check: CHECK, status: 'pass', detail: `${path} (${notes.join(', ')})` };
   return { result, ...(inventory ? { inventory } : {}) };
+}
+
+/** A PostgreSQL database: the server answers, the login works, the schema is this bosctl's. */
+function checkPostgres(url: string, passwordFile: string | undefined): DatabaseReport {
+  let facts: PostgresFacts;
+  try {
+    facts = inspectPostgres(url, passwordFile);
+  } catch (e) {
+    return {
+      result: {
+        check: CHECK, status: 'fail', detail: messageOf(e),
+        fix: /authentication/.test(messageOf(e)) ? 'check the password file (--db-password-file, database_password_file in bosd.yaml) or ~/.pgpass'
+          : /TLS|certificate/.test(messageOf(e)) ? 'check sslrootcert in the URL: the CA that signed the server\'s certificate'
+          : /no database/.test(messageOf(e)) ? 'create the database (createdb -O USER NAME), then start bosd on it'
+          : 'check that PostgreSQL runs and the URL\'s host, port and database are right (pg_isready -h HOST -p PORT)',
+      },
+    };
+  }
+  const where = facts.where;
+  const version = facts.schemaVersion;
+  if (version > SCHEMA_VERSION) {
+    return { result: { check: CHECK, status: 'fail', detail: `${where} has schema version ${version}, newer than this bosctl's ${SCHEMA_VERSION}`, fix: 'upgrade bosctl to the version bosd runs' } };
+  }
+  if (version === 0) {
+    return { result: { check: CHECK, status: 'fail', detail: `${where} has no bosctl tables yet`, fix: 'start bosd on it (it creates them), or copy a database in with bosctl db copy' } };
+  }
+  const notes = [`PostgreSQL ${facts.server}`, `schema ${version}`, ...(facts.inventory ? [`${facts.inventory.length} nodes`] : []), facts.tls ? 'TLS' : 'no TLS'];
+  const inv = facts.inventory ? { inventory: facts.inventory } : {};
+  if (version < SCHEMA_VERSION) {
+    return { result: { check: CHECK, status: 'warn', detail: `${where}: schema version ${version} is older than this bosctl's ${SCHEMA_VERSION}`, fix: 'it is migrated when bosd (or any bosctl command) next opens it' }, ...inv };
+  }
+  return { result: { check: CHECK, status: 'pass', detail: `${where} (${notes.join(', ')})` }, ...inv };
 }
 
 /** The database file or its WAL when others may read it, else undefined. */

@@ -28,6 +28,8 @@ export interface DoctorOptions {
   configExplicit: boolean;
   /** --db, when given. */
   db?: string;
+  /** --db-password-file (PostgreSQL), when given. */
+  dbPasswordFile?: string;
   /** bosd's API as bosctl is configured to use it (--server, BOSCTL_SERVER, server:). */
   remote?: DaemonTarget;
   bmcSample: number;
@@ -55,7 +57,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   }
 
   const dbPath = o.db ?? cfg.config?.db ?? (o.remote ? undefined : defaultDbPath(o.env));
-  const db = dbPath === undefined ? undefined : checkDatabase(dbPath);
+  const db = dbPath === undefined ? undefined : checkDatabase(dbPath, o.dbPasswordFile ?? cfg.config?.dbPasswordFile ?? undefined);
   checks.push(db?.result ?? { check: 'database', status: 'skip', detail: `bosctl works through bosd at ${o.remote!.server}; the database is bosd's` });
 
   const tls: TlsOptions = cfg.tls ?? {};

@@ -5,7 +5,7 @@
  * the translation of undici's failures into IntegrationErrors.
  */
 import { STATUS_CODES } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import { Client, Dispatcher, Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { VERSION } from '../version.js';
 import {
@@ -74,8 +74,75 @@ export function createPool(
   origin: string,
   opts: { connections: number; timeouts: Timeouts; tls: TlsOptions; keepAliveTimeoutMs?: number },
 ): Pool {
-  return new Pool(origin, {
-    connections: opts.connections,
+  return new Pool(origin, { connections: opts.connections, ...clientOptions(opts) });
+}
+
+/**
+ * Up to `connections` undici Clients (one connection each) for one origin, opened as requests
+ * need them. A Pool does the same but carries a 2,048-slot queue (≈ 18 KB a pool against ≈ 2 KB
+ * a Client): with thousands of BMCs, whose pools are closed and reopened as the work moves on,
+ * that queue was the largest single source of garbage in bosd (issue 17).
+ */
+export class OriginClients extends Dispatcher {
+  private readonly clients: Client[] = [];
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly origin: string,
+    private readonly opts: { connections: number; timeouts: Timeouts; tls: TlsOptions; keepAliveTimeoutMs?: number },
+  ) {
+    super();
+    if (!Number.isInteger(opts.connections) || opts.connections < 1) throw new RangeError(`connections must be an integer >= 1, got ${opts.connections}`);
+  }
+
+  /** Clients open now (each holds at most one connection). */
+  get clientCount(): number {
+    return this.clients.length;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (this.closing) throw Object.assign(new Error('the dispatcher is closed'), { code: 'UND_ERR_CLOSED' });
+    // An idle client first; else a new one while under the bound; else the least loaded.
+    let pick: Client | undefined;
+    let least = Infinity;
+    for (const c of this.clients) {
+      const size = c.stats.size;
+      if (size < least) { least = size; pick = c; }
+      if (size === 0) break;
+    }
+    if ((pick === undefined || least > 0) && this.clients.length < this.opts.connections) {
+      pick = new Client(this.origin, clientOptions(this.opts));
+      this.clients.push(pick);
+    }
+    pick!.dispatch(options, handler);
+    // Requests beyond the bound wait in the Clients' own queues: never ask the caller to hold back.
+    return true;
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    this.closing ??= Promise.all(this.clients.map((c) => c.close())).then(() => undefined);
+    if (!callback) return this.closing;
+    void this.closing.then(callback, callback);
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+    const err = typeof a === 'function' ? null : a ?? null;
+    const callback = typeof a === 'function' ? a : b;
+    const done = Promise.all(this.clients.map((c) => c.destroy(err))).then(() => undefined);
+    this.closing ??= done;
+    if (!callback) return done;
+    void done.then(callback, callback);
+  }
+}
+
+function clientOptions(opts: { timeouts: Timeouts; tls: TlsOptions; keepAliveTimeoutMs?: number }): Client.Options {
+  return {
     pipelining: 1,
     headersTimeout: opts.timeouts.headersMs,
     bodyTimeout: opts.timeouts.bodyMs,
@@ -85,7 +152,7 @@ export function createPool(
       ...(opts.tls.ca === undefined ? {} : { ca: opts.tls.ca }),
       rejectUnauthorized: opts.tls.insecureSkipTlsVerify !== true,
     },
-  });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

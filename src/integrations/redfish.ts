@@ -1,11 +1,12 @@
 /**
  * Redfish client for node power: read PowerState, find the reset types a BMC accepts, send
- * ComputerSystem.Reset. One small undici Pool per BMC base URL, created on first use; per-BMC
+ * ComputerSystem.Reset. A few undici Clients per BMC base URL (http.ts OriginClients), opened on first use; per-BMC
  * caches (service root, session or Basic auth, system id, reset action) and no per-BMC timers,
  * so 10,000 BMCs cost 10,000 small objects and sockets only while they are used.
  */
 import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
+import { GuardedDispatcher } from './guarded-dispatcher.js';
 import { IntegrationError, describeEndpoint } from './errors.js';
 import {
   type HttpRequest,
@@ -15,7 +16,7 @@ import {
   type TimeoutOption,
   type Timeouts,
   NO_RETRY,
-  createPool,
+  OriginClients,
   exchange,
   header,
   httpError,
@@ -34,6 +35,8 @@ export interface BmcTarget {
   systemId?: string | null;
   nodeXname: string;
   credentialsRef?: string | null;
+  /** Asked right before a reset request is written to its connection; false: it is not sent (WriteRefused). */
+  mayCall?: () => boolean;
 }
 
 export interface BmcCredentials {
@@ -156,9 +159,13 @@ interface Bmc {
   members?: Promise<SystemRef[]>;
   systems: Map<string, SystemRef>;
   reset: Map<string, Promise<ResetInfo>>;
+  /** Where a system's reset action is described (its ActionInfo), as its last read said: no second read of it. */
+  actionInfo: Map<string, { target: URL; actionInfo: URL }>;
   secrets: Set<string>;
   /** The plain-HTTP warning was given for this BMC. */
   warnedHttp?: boolean;
+  /** The service root as read for the login (the EventService reads it again from here). */
+  root?: Record<string, unknown>;
 }
 
 const FALLBACK_TO_BASIC = new Set([404, 405, 501]);
@@ -203,6 +210,7 @@ export class RedfishClient {
     // The same resource describes the reset action: cache it when that needs no further request.
     const action = readResetAction(bmc, sys, body);
     if (action.allowed && !bmc.reset.has(sys.url.href)) this.cacheReset(bmc, sys, Promise.resolve({ target: action.target, allowed: action.allowed }));
+    else if (action.actionInfo && !bmc.reset.has(sys.url.href)) bmc.actionInfo.set(sys.url.href, { target: action.target, actionInfo: action.actionInfo });
     const state = body.PowerState;
     if (typeof state !== 'string' || !POWER_STATES.has(state)) {
       throw protocolError(this.peer(t, bmc), req, res, `with PowerState ${JSON.stringify(state ?? null)}; expected On, Off, PoweringOn or PoweringOff`);
@@ -238,6 +246,38 @@ export class RedfishClient {
     return { id: sys.id, ...(sys.name === undefined ? {} : { name: sys.name }), url: sys.url.href };
   }
 
+  /** The BMC's service root (read once, with the login). */
+  async serviceRoot(t: BmcTarget): Promise<Record<string, unknown>> {
+    const bmc = this.bmc(t);
+    await this.sessionsUrl(t, bmc);
+    return bmc.root ?? {};
+  }
+
+  /**
+   * An authenticated request to the BMC for the EventService (redfish-events.ts): `ref` is a
+   * path from the BMC's root or an @odata.id it gave. Not retried; the answer as it came.
+   */
+  async call(t: BmcTarget, method: HttpRequest['method'], ref: string, json?: unknown): Promise<HttpResponse & { url: string }> {
+    const bmc = this.bmc(t);
+    const url = resolveRef(bmc, ref);
+    const res = await this.send(t, bmc, { method, url, ...(json === undefined ? {} : { json }) }, NO_RETRY);
+    return { ...res, url: url.href };
+  }
+
+  /** Where `ref` is on the BMC and the headers that authenticate a request there now (an SSE stream). */
+  async authorize(t: BmcTarget, ref: string): Promise<{ url: URL; headers: Record<string, string> }> {
+    const bmc = this.bmc(t);
+    await this.guardPlainHttp(t, bmc);
+    const auth = await this.auth(t, bmc);
+    const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: `Basic ${basicValue(await this.credentials(t, bmc))}` };
+    return { url: resolveRef(bmc, ref), headers };
+  }
+
+  /** The TLS settings of BMC connections (an SSE stream opens its own). */
+  get tls(): { ca?: string | Buffer; insecureSkipTlsVerify?: boolean } {
+    return { ca: this.opts.ca, insecureSkipTlsVerify: this.opts.insecureSkipTlsVerify };
+  }
+
   /** Forget what is cached about this BMC (service root, auth, systems, reset actions). */
   forget(t: Pick<BmcTarget, 'address'>): void {
     let key: string;
@@ -253,6 +293,7 @@ export class RedfishClient {
     bmc.members = undefined;
     bmc.systems.clear();
     bmc.reset.clear();
+    bmc.actionInfo.clear();
   }
 
   /** How many of this client's own pools are open now. */
@@ -282,7 +323,7 @@ export class RedfishClient {
     const info = await this.resetInfo(t, bmc, sys);
     const resetType = choose(info.allowed);
     const req: HttpRequest = { method: 'POST', url: info.target, json: { ResetType: resetType } };
-    const res = await this.send(t, bmc, req);
+    const res = await this.send(t, bmc, req, this.retry, t.mayCall);
     if (!RESET_OK.has(res.status)) {
       // The BMC may have changed (firmware update, replaced board): read its action again next time.
       if (res.status === 400 || res.status === 404) bmc.reset.delete(sys.url.href);
@@ -320,6 +361,7 @@ export class RedfishClient {
         active: 0,
         systems: new Map(),
         reset: new Map(),
+        actionInfo: new Map(),
         secrets: new Set(),
       };
       this.bmcs.set(base.href, bmc);
@@ -332,7 +374,7 @@ export class RedfishClient {
     if (!bmc.owned) return bmc.dispatcher!;
     this.openPools.delete(bmc);
     this.openPools.set(bmc, true);
-    bmc.dispatcher ??= createPool(bmc.base.origin, { connections: this.connections, timeouts: this.timeouts, tls: this.opts, keepAliveTimeoutMs: 2_000 });
+    bmc.dispatcher ??= new OriginClients(bmc.base.origin, { connections: this.connections, timeouts: this.timeouts, tls: this.opts, keepAliveTimeoutMs: 2_000 });
     if (this.openPools.size > this.maxOpenPools) {
       for (const old of this.openPools.keys()) {
         if (this.openPools.size <= this.maxOpenPools) break;
@@ -367,9 +409,13 @@ export class RedfishClient {
     return c;
   }
 
-  private async exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts): Promise<HttpResponse> {
+  private async exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts, mayWrite?: () => boolean): Promise<HttpResponse> {
     await this.guardPlainHttp(t, bmc);
-    return this.onPool(bmc, (dispatcher) => exchange(this.peer(t, bmc), req, { dispatcher, timeouts, retry, isClosed: () => this.closed, maxRedirects: MAX_REDIRECTS }));
+    return this.onPool(bmc, (d) => {
+      // A guarded request (a power request of bosd's leader) is checked once more as it is written.
+      const dispatcher = mayWrite ? new GuardedDispatcher(d, mayWrite) : d;
+      return exchange(this.peer(t, bmc), req, { dispatcher, timeouts, retry, isClosed: () => this.closed, maxRedirects: MAX_REDIRECTS });
+    });
   }
 
   /** Refuses plain HTTP to a BMC not on this machine unless allowed; warns once per BMC when it is. */
@@ -396,12 +442,12 @@ export class RedfishClient {
   }
 
   /** An authenticated request; a session rejected with 401 is renewed once. */
-  private async send(t: BmcTarget, bmc: Bmc, req: HttpRequest): Promise<HttpResponse> {
+  private async send(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, mayWrite?: () => boolean): Promise<HttpResponse> {
     for (let renewed = false; ; renewed = true) {
       const pending = this.auth(t, bmc);
       const auth = await pending;
       const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: `Basic ${basicValue(await this.credentials(t, bmc))}` };
-      const res = await this.exchange(t, bmc, { ...req, headers: { ...(req.headers ?? {}), ...headers } });
+      const res = await this.exchange(t, bmc, { ...req, headers: { ...(req.headers ?? {}), ...headers } }, retry, this.timeouts, mayWrite);
       if (res.status === 401 && auth.kind === 'session' && !renewed) {
         if (bmc.auth === pending) bmc.auth = undefined;
         if (bmc.session === auth) bmc.session = undefined;
@@ -451,6 +497,7 @@ export class RedfishClient {
           res = await this.exchange(t, bmc, { ...req, headers: { authorization: `Basic ${basicValue(c)}` } });
         }
         const root = this.expectJson(t, bmc, req, res);
+        bmc.root = root;
         if (!isRecord(root.SessionService)) return null;
         const links = isRecord(root.Links) ? root.Links : {};
         const sessions = isRecord(links.Sessions) ? links.Sessions['@odata.id'] : undefined;
@@ -524,10 +571,13 @@ export class RedfishClient {
   private resetInfo(t: BmcTarget, bmc: Bmc, sys: SystemRef): Promise<ResetInfo> {
     const cached = bmc.reset.get(sys.url.href);
     if (cached) return cached;
+    const known = bmc.actionInfo.get(sys.url.href);
+    bmc.actionInfo.delete(sys.url.href);
     const p = (async () => {
+      if (known) return this.resetInfoFrom(t, bmc, sys, known);
       const req: HttpRequest = { method: 'GET', url: sys.url };
       const res = await this.send(t, bmc, req);
-      return this.resetInfoFrom(t, bmc, sys, this.expectJson(t, bmc, req, res));
+      return this.resetInfoFrom(t, bmc, sys, readResetAction(bmc, sys, this.expectJson(t, bmc, req, res)));
     })();
     this.cacheReset(bmc, sys, p);
     return p;
@@ -541,8 +591,7 @@ export class RedfishClient {
   }
 
   /** From a ComputerSystem: the reset action's target and its allowable ResetType values. */
-  private async resetInfoFrom(t: BmcTarget, bmc: Bmc, sys: SystemRef, system: Record<string, unknown>): Promise<ResetInfo> {
-    const action = readResetAction(bmc, sys, system);
+  private async resetInfoFrom(t: BmcTarget, bmc: Bmc, sys: SystemRef, action: { target: URL; allowed?: string[]; actionInfo?: URL }): Promise<ResetInfo> {
     if (action.allowed) return { target: action.target, allowed: action.allowed };
     if (action.actionInfo) {
       const req: HttpRequest = { method: 'GET', url: action.actionInfo };

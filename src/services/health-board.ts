@@ -21,7 +21,21 @@ export interface DependencyHealth {
   checked_at: string | null;
 }
 
+/** Which bosd leads the reconciler (several on one database), as /v2/healthz/dependencies shows it. */
+export interface LeadershipView {
+  /** The answering instance's id. */
+  this_instance: string;
+  role: 'leader' | 'standby';
+  /** The lease holder's id; '' when none holds it. */
+  leader: string;
+  epoch: number;
+  /** When the leader took the lease (its wall clock; shown only). */
+  since: string;
+}
+
 export class HealthBoard {
+  /** Set by bosd: who leads now (read from the database on each call). */
+  leadership?: () => LeadershipView;
   private readonly entries = new Map<DependencyName, DependencyHealth>();
   private readonly listeners = new Set<(name: DependencyName, h: DependencyHealth, before: DependencyStatus) => void>();
 

@@ -6,14 +6,14 @@ import type { Backend } from './backend.js';
 import type { ServiceContext } from './context.js';
 
 /**
- * The services on a local SQLite file. The file is opened on first use, and each service
- * module is loaded by the first call that needs it: `apply-staged` on a compute node loads
- * only its own.
+ * The services on a local database (a SQLite file, or PostgreSQL by postgres:// URL). It is
+ * opened on first use, and each service module is loaded by the first call that needs it:
+ * `apply-staged` on a compute node loads only its own.
  */
 export class LocalBackend implements Backend {
   private ctxCache: ServiceContext | undefined;
 
-  /** opts.readonly: the command only reads (see openDatabase): no file is created or changed. */
+  /** opts.readonly: the command only reads (see openDatabase): no file is created or changed. opts.passwordFile: PostgreSQL's. */
   /** tenant: bosctl --tenant (BOSCTL_TENANT): the services confine every call to it, as bosd does. */
   constructor(private readonly dbPath: string, private readonly actor: Actor, private readonly now: () => Date = () => new Date(), private readonly opts: OpenOptions & { tenant?: string } = {}) {}
 

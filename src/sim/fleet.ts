@@ -97,6 +97,8 @@ export class Fleet {
   readonly timeline: PowerTransition[] = [];
   private readonly faults = new Map<FaultKind, Set<string>>();
   hooks: FleetHooks = { poweredOn() {}, poweringDown() {} };
+  /** Every PowerState change of a node (the EventService's events). */
+  onPower?: (node: SimNode, to: PowerState) => void;
 
   constructor(
     count: number,
@@ -219,6 +221,7 @@ export class Fleet {
     if (node.power === to) return;
     this.timeline.push({ at: Date.now(), xname: node.place.xname, from: node.power, to });
     node.power = to;
+    this.onPower?.(node, to);
   }
 
   private startPowerOn(node: SimNode): void {

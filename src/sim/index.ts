@@ -13,7 +13,10 @@ import { DEFAULT_INITIAL_BOOT, Fleet, type SimNode } from './fleet.js';
 import { Listeners, sendJson } from './http.js';
 import { Redfish } from './redfish.js';
 import {
+  DEFAULT_EVENTS,
   DEFAULT_TIMINGS,
+  EVENTS_MODES,
+  type EventsMode,
   type BssCall,
   type CfsCall,
   type FaultKind,
@@ -57,6 +60,8 @@ export interface Simulator {
   stats(): SimStats;
   /** Every listening server the simulator created (for tests: count them, check `listening`). */
   servers(): readonly Server[];
+  /** Ends every open Redfish event stream (SSE) at once, as a BMC reboot would; returns how many. */
+  breakEventStreams(): number;
   /** With manualClock: moves simulated time on, running every power, boot and CFS step that falls due. */
   advance(simSeconds: number): void;
   /** Stops every timer, request and listener; safe to call twice. */
@@ -83,6 +88,7 @@ function checkOptions(opts: SimStartOptions): void {
   if (opts.timeScale !== undefined && !(opts.timeScale > 0 && Number.isFinite(opts.timeScale))) throw new Error('timeScale must be a positive number');
   if (opts.bmcMode !== undefined && opts.bmcMode !== 'shared' && opts.bmcMode !== 'per-port') throw new Error('bmcMode must be "shared" or "per-port"');
   if (opts.initialPower !== undefined && opts.initialPower !== 'On' && opts.initialPower !== 'Off') throw new Error('initialPower must be "On" or "Off"');
+  if (typeof opts.events === 'string' && !EVENTS_MODES.includes(opts.events)) throw new Error(`events must be one of ${EVENTS_MODES.join(', ')}`);
   for (const [k, v] of Object.entries(opts.timings ?? {})) {
     if (!(k in DEFAULT_TIMINGS)) throw new Error(`unknown timing "${k}"`);
     if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new Error(`timing ${k} must be a non-negative number of seconds`);
@@ -103,7 +109,9 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
   fleet.applyInitialFaults(opts.faults ?? [], opts.seed ?? 1);
   const bss = new Bss(fleet);
   const cfs = new Cfs(fleet, scheduler);
-  const redfish = new Redfish(fleet, credentials, opts.bmcKeepAlive === true);
+  const events = opts.events ?? ((bmc: string) => DEFAULT_EVENTS[profileOf(bmc)]);
+  const eventsOf: (bmc: string) => EventsMode = typeof events === 'function' ? events : () => events;
+  const redfish = new Redfish(fleet, credentials, opts.bmcKeepAlive === true, scheduler, (bmc) => eventsOf(bmc.xname));
   const booter = new Booter(fleet, scheduler, opts.onBoot, {
     initialMs: opts.reportRetry?.initialMs ?? 200,
     maxMs: opts.reportRetry?.maxMs ?? 5000,
@@ -228,6 +236,8 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
       if (r.accepted) accepted++;
     }
     const b = booter.counters;
+    const { sent, sse, pushed, pushFailed, dropped, delayed, subscriptionsCreated, subscriptionsDeleted } = redfish.events.counters;
+    const ev = { sent, sse, pushed, pushFailed, dropped, delayed, subscriptionsCreated, subscriptionsDeleted };
     return {
       nodes: fleet.order.length,
       bmcs: fleet.bmcs.size,
@@ -241,6 +251,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
       cfs: { calls: cfs.calls.length, patches: cfs.patches, ...cfs.counts() },
       boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts },
       reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries },
+      events: { ...ev, subscriptionsLive: redfish.events.live },
     };
   };
 
@@ -265,6 +276,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
     cfsCalls: () => cfs.calls.map((c) => ({ ...c, ids: [...c.ids] })),
     stats,
     servers: () => listeners.servers.slice(),
+    breakEventStreams: () => redfish.events.breakStreams(),
     advance: (simSeconds) => scheduler.advance(simSeconds),
     close,
   };

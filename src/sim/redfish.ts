@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimEventService } from './events.js';
 import type { Fleet, SimBmc, SimNode } from './fleet.js';
 import { BodyError, isRecord, readJson, sendEmpty, sendJson, type Handler } from './http.js';
-import { ALLOWED_RESETS, type FaultKind } from './types.js';
+import type { Scheduler } from './clock.js';
+import { ALLOWED_RESETS, type EventsMode, type FaultKind } from './types.js';
 
 const ODATA = { 'OData-Version': '4.0' };
 
@@ -27,19 +29,29 @@ export interface RedfishCounters {
   errors5xx: number;
   hung: number;
   sessions: number;
+  /** GETs of a ComputerSystem (power reads). */
+  systemReads: number;
 }
 
 /** The Redfish services of every BMC of the fleet (Systems, ComputerSystem.Reset, sessions, tasks). */
 export class Redfish {
-  readonly counters: RedfishCounters = { requests: 0, unauthorized: 0, errors5xx: 0, hung: 0, sessions: 0 };
+  readonly counters: RedfishCounters = { requests: 0, unauthorized: 0, errors5xx: 0, hung: 0, sessions: 0, systemReads: 0 };
   /** Responses deliberately never sent (bmc_hang, reset_no_answer); their sockets are destroyed at close(). */
   readonly held = new Set<ServerResponse>();
+
+  /** Each BMC's EventService (subscriptions, SSE, power events). */
+  readonly events: SimEventService;
 
   constructor(
     private readonly fleet: Fleet,
     private readonly credentials: { username: string; password: string },
     private readonly keepAlive = false,
-  ) {}
+    scheduler: Scheduler,
+    eventsOf: (bmc: SimBmc) => EventsMode = () => 'none',
+  ) {
+    this.events = new SimEventService(eventsOf, scheduler, (n, k) => fleet.hasFault(n, k), redfishError);
+    fleet.onPower = (node, to) => this.events.powerChanged(node, to);
+  }
 
   /** One listener for all BMCs: /bmc/<bmc-xname>/redfish/v1/... */
   shared: Handler = (req, res) => {
@@ -128,6 +140,7 @@ export class Redfish {
       return this.redirect(res, `${p}/redfish/v1/${['Systems', bmc.systemNames.get(rest[1])!.systemId, ...rest.slice(2)].map(encodeURIComponent).join('/')}`);
     }
     if (rest[0] === 'Systems') return this.systems(bmc, req, res, rest, method);
+    if (rest[0] === 'EventService') return this.events.handle(bmc, req, res, rest, method);
     if (bmc.profile === 'generic' && rest[0] === 'SessionService') return this.sessionService(bmc, req, res, rest, method);
     if (bmc.profile === 'generic' && rest[0] === 'TaskService' && rest[1] === 'Tasks' && rest[2] && rest.length === 3) {
       if (method !== 'GET') return this.notAllowed(res, 'GET');
@@ -177,6 +190,7 @@ export class Redfish {
       RedfishVersion: bmc.profile === 'cray-ex' ? '1.2.0' : '1.11.0',
       Systems: { '@odata.id': `${p}/redfish/v1/Systems` },
     };
+    if (this.events.mode(bmc) !== 'none') root.EventService = { '@odata.id': `${p}/redfish/v1/EventService` };
     if (bmc.profile === 'generic') {
       root.SessionService = { '@odata.id': `${p}/redfish/v1/SessionService` };
       root.Links = { Sessions: { '@odata.id': `${p}/redfish/v1/SessionService/Sessions` } };
@@ -225,6 +239,7 @@ export class Redfish {
     if (!node) return redfishError(res, 404, 'ResourceMissingAtURI', `no system ${rest[1]} on ${bmc.xname}`);
     if (rest.length === 2) {
       if (method !== 'GET') return this.notAllowed(res, 'GET');
+      this.counters.systemReads++;
       return sendJson(res, 200, this.system(node), ODATA);
     }
     if (rest.length === 3 && rest[2] === 'ResetActionInfo' && node.profile === 'cray-ex') {
@@ -388,6 +403,7 @@ export class Redfish {
 
   /** Ends the responses held by bmc_hang and reset_no_answer (their sockets are destroyed by the listeners). */
   close(): void {
+    this.events.close();
     for (const res of this.held) res.destroy();
     this.held.clear();
   }

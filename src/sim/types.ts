@@ -14,6 +14,15 @@ export type SimProfile = 'cray-ex' | 'generic' | 'sushy';
 export const SIM_PROFILES: readonly SimProfile[] = ['cray-ex', 'generic', 'sushy'];
 export type PowerState = 'On' | 'Off' | 'PoweringOn' | 'PoweringOff';
 
+/**
+ * What a BMC's EventService offers: SSE (ServerSentEventUri) and push subscriptions, push
+ * only, or no EventService at all. Default: sse+push for cray-ex and generic, none for sushy
+ * (sushy-tools has no EventService).
+ */
+export type EventsMode = 'sse+push' | 'push' | 'none';
+export const EVENTS_MODES: readonly EventsMode[] = ['sse+push', 'push', 'none'];
+export const DEFAULT_EVENTS: Readonly<Record<SimProfile, EventsMode>> = { 'cray-ex': 'sse+push', generic: 'sse+push', sushy: 'none' };
+
 /** Every ResetType the simulator counts; which ones a BMC accepts depends on its profile. */
 export const RESET_TYPES = [
   'On',
@@ -59,6 +68,9 @@ export const FAULT_KINDS = [
   'reset_refused',
   'bmc_conn_reset',
   'reset_no_answer',
+  // The node's power events are lost (never sent) or sent LATE_EVENT_SIM_SECONDS late.
+  'events_dropped',
+  'events_late',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -83,6 +95,8 @@ export interface SimOptions {
   manualClock?: boolean;
   /** A function is called once per BMC with the BMC's xname (e.g. x1000c0s3b0). */
   profile?: SimProfile | ((xname: string) => SimProfile);
+  /** The BMCs' EventService (default by profile: DEFAULT_EVENTS); a function is called per BMC xname. */
+  events?: EventsMode | ((xname: string) => EventsMode);
   timings?: Partial<SimTimings>;
   faults?: FaultSpec[];
   credentials?: { username: string; password: string };
@@ -185,9 +199,11 @@ export interface SimStats {
   booted: number;
   bootCount: number;
   resets: { total: number; accepted: number; byType: Record<string, number> };
-  redfish: { requests: number; unauthorized: number; errors5xx: number; hung: number; sessions: number };
+  redfish: { requests: number; unauthorized: number; errors5xx: number; hung: number; sessions: number; systemReads: number };
   bss: { calls: number; puts: number; bootscripts: number };
   cfs: { calls: number; patches: number; unconfigured: number; pending: number; configured: number; failed: number };
   boots: { started: number; noParams: number; neverBoots: number; wrongArtifacts: number };
   reports: { attempts: number; delivered: number; gaveUp: number; retries: number };
+  /** Redfish events: delivered (SSE + push), lost to faults, and subscriptions live now. */
+  events: { sent: number; sse: number; pushed: number; pushFailed: number; dropped: number; delayed: number; subscriptionsLive: number; subscriptionsCreated: number; subscriptionsDeleted: number };
 }

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import type { BootArtifacts } from '../core/types.js';
 
 /** Referral token → the boot artifacts bosd wrote to BSS with it. */
@@ -7,8 +7,9 @@ export class BssTokenStore {
   private readonly putStmt;
 
   constructor(db: Db) {
-    this.getStmt = db.prepare<[string], { kernel: string; initrd: string; params: string }>('SELECT kernel, initrd, params FROM bss_tokens WHERE token = ?');
-    this.putStmt = db.prepare('INSERT OR REPLACE INTO bss_tokens (token, kernel, initrd, params, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.getStmt = prepared<[string], { kernel: string; initrd: string; params: string }>(db, 'SELECT kernel, initrd, params FROM bss_tokens WHERE token = ?');
+    this.putStmt = prepared(db, `INSERT INTO bss_tokens (token, kernel, initrd, params, created_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(token) DO UPDATE SET kernel = excluded.kernel, initrd = excluded.initrd, params = excluded.params, created_at = excluded.created_at`);
   }
 
   put(token: string, a: BootArtifacts, now: string): void {

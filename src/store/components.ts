@@ -1,4 +1,4 @@
-import { prepared, type Db } from './db.js';
+import { jsonArrayValues, jsonText, prepared, type Db } from './db.js';
 import type { Component } from '../core/types.js';
 import { withStatus, zeroEventStats } from '../core/component.js';
 
@@ -69,17 +69,17 @@ export class ComponentStore {
   private readonly deleteStmt;
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare<[string], Row>('SELECT * FROM components WHERE id = ?');
-    this.upsertStmt = db.prepare(`INSERT INTO components (id, enabled, phase, status_override, session, staged_session, error, retry_policy,
+    this.getStmt = prepared<[string], Row>(db, 'SELECT * FROM components WHERE id = ?');
+    this.upsertStmt = prepared(db, `INSERT INTO components (id, enabled, phase, status_override, session, staged_session, error, retry_policy,
         actual_state, desired_state, staged_state, last_action, event_stats)
       VALUES (@id, @enabled, @phase, @status_override, @session, @staged_session, @error, @retry_policy,
         @actual_state, @desired_state, @staged_state, @last_action, @event_stats)
-      ON CONFLICT(id) DO UPDATE SET rev = rev + 1, enabled = excluded.enabled, phase = excluded.phase, status_override = excluded.status_override,
+      ON CONFLICT(id) DO UPDATE SET rev = components.rev + 1, enabled = excluded.enabled, phase = excluded.phase, status_override = excluded.status_override,
         session = excluded.session, staged_session = excluded.staged_session, error = excluded.error, retry_policy = excluded.retry_policy,
         actual_state = excluded.actual_state, desired_state = excluded.desired_state, staged_state = excluded.staged_state,
         last_action = excluded.last_action, event_stats = excluded.event_stats
       RETURNING rev`);
-    this.deleteStmt = db.prepare<[string]>('DELETE FROM components WHERE id = ?');
+    this.deleteStmt = prepared<[string]>(db, 'DELETE FROM components WHERE id = ?');
   }
 
   get(id: string): Component | undefined {
@@ -100,9 +100,9 @@ export class ComponentStore {
 
   /** Components whose reported boot (any artifact set) was last updated before `iso`. */
   actualStatesBefore(iso: string): Component[] {
-    return prepared<[string], Row>(this.db, `SELECT * FROM components WHERE json_extract(actual_state, '$.last_updated') < ?
-      AND (coalesce(json_extract(actual_state, '$.boot_artifacts.kernel'), '') <> '' OR coalesce(json_extract(actual_state, '$.boot_artifacts.initrd'), '') <> ''
-        OR coalesce(json_extract(actual_state, '$.boot_artifacts.kernel_parameters'), '') <> '') ORDER BY id`).all(iso).map(fromRow);
+    const art = (k: string) => `coalesce(${jsonText(this.db, 'actual_state', ['boot_artifacts', k])}, '') <> ''`;
+    return prepared<[string], Row>(this.db, `SELECT * FROM components WHERE ${jsonText(this.db, 'actual_state', ['last_updated'])} < ?
+      AND (${art('kernel')} OR ${art('initrd')} OR ${art('kernel_parameters')}) ORDER BY id`).all(iso).map(fromRow);
   }
 
   /** The component's revision alone (cheap: no JSON to parse). */
@@ -126,7 +126,7 @@ export class ComponentStore {
     const params: unknown[] = [];
     if (q.ids) {
       if (q.ids.length === 0) return [];
-      where.push(`id IN (SELECT value FROM json_each(?))`);
+      where.push(`id IN (${jsonArrayValues(this.db)})`);
       params.push(JSON.stringify(q.ids));
     }
     if (q.session !== undefined) { where.push('session = ?'); params.push(q.session); }

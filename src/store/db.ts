@@ -5,12 +5,37 @@ import { isMainThread } from 'node:worker_threads';
 import { bosError, isBosError } from '../core/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
-export type Db = Database.Database;
+export type SqliteDb = Database.Database;
 
-const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+/** A PostgreSQL connection as the table families see it (src/store/pg/driver.ts). */
+export interface PgDb {
+  readonly dialect: 'postgres';
+  statement(sql: string): unknown;
+}
+
+/** A connection of either engine: the table families query it through `prepared` only. */
+export type Db = SqliteDb | PgDb;
+
+export function isPg(db: Db): db is PgDb {
+  return (db as PgDb).dialect === 'postgres';
+}
+
+/** A JSON value at `path` (e.g. ['boot_artifacts', 'kernel']) of a TEXT column, as text compared bytewise. */
+export function jsonText(db: Db, column: string, path: string[]): string {
+  return isPg(db) ? `(${column}::json #>> '{${path.join(',')}}') COLLATE "C"` : `json_extract(${column}, '$.${path.join('.')}')`;
+}
+
+/** A subquery of the strings in a JSON array given as the parameter `?`. */
+export function jsonArrayValues(db: Db): string {
+  return isPg(db) ? 'SELECT json_array_elements_text(?::json) COLLATE "C"' : 'SELECT value FROM json_each(?)';
+}
+
+const statementCache = new WeakMap<SqliteDb, Map<string, Database.Statement>>();
 
 /** The statement for `sql`, prepared once per connection (preparing costs more than running). */
 export function prepared<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, sql: string): Database.Statement<P, R> {
+  // Both engines' statements offer get/all/run with better-sqlite3's arguments and results.
+  if (isPg(db)) return db.statement(sql) as Database.Statement<P, R>;
   let cache = statementCache.get(db);
   if (!cache) { cache = new Map(); statementCache.set(db, cache); }
   let stmt = cache.get(sql);
@@ -31,9 +56,9 @@ export const BUSY_TIMEOUT_MS = 30_000;
  * migrations to this version. A database from a newer bosctl is refused before anything
  * is written to it — even the WAL switch would change its header.
  */
-export function openDatabase(path: string, opts: OpenOptions = {}): Db {
+export function openDatabase(path: string, opts: OpenOptions = {}): SqliteDb {
   if (opts.readonly && path !== ':memory:') return openReadOnly(path, opts);
-  let db: Db | undefined;
+  let db: SqliteDb | undefined;
   // The database holds token hashes and every node's state: files it creates (the database,
   // -wal, -shm) are never readable by others, whatever the caller's umask.
   const umask = isMainThread ? process.umask(0o007) : undefined;
@@ -69,9 +94,11 @@ export interface OpenOptions {
    * short one and retries asynchronously (Store.writeAsync), so its event loop never stalls.
    */
   busyTimeoutMs?: number;
+  /** PostgreSQL: a file holding the password (else PGPASSFILE or ~/.pgpass, as libpq). */
+  passwordFile?: string;
 }
 
-function openReadOnly(path: string, opts: OpenOptions): Db {
+function openReadOnly(path: string, opts: OpenOptions): SqliteDb {
   let missing: string | undefined;
   try {
     statSync(path);
@@ -82,7 +109,7 @@ function openReadOnly(path: string, opts: OpenOptions): Db {
   if (missing === 'ENOENT') {
     throw bosError('BOS_DB_MISSING', `no database at ${path}: nothing to read yet`);
   }
-  let db: Db | undefined;
+  let db: SqliteDb | undefined;
   try {
     try {
       db = new Database(path, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
@@ -114,13 +141,13 @@ function openReadOnly(path: string, opts: OpenOptions): Db {
 }
 
 /** The database read into memory, its header set to rollback journal (a WAL header cannot be read from memory). */
-function snapshot(path: string): Db {
+function snapshot(path: string): SqliteDb {
   const bytes = readFileSync(path);
   if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) { bytes[18] = 1; bytes[19] = 1; }
   return new Database(bytes, { readonly: true });
 }
 
-function migrate(db: Db, path: string): void {
+function migrate(db: SqliteDb, path: string): void {
   // IMMEDIATE: many processes may open a fresh database at once; one migrates, the others
   // wait on the lock and then find the work done.
   db.transaction(() => {

@@ -1,9 +1,9 @@
 /**
  * The store's public surface as types a second engine can implement (issue 18: PostgreSQL).
  * Each table family is the public shape of the SQLite class that implements it today, so the
- * two cannot drift; a second engine implements these, not the classes. Every method is
- * synchronous for now and runs inside `read` or `write`; an engine that must await its
- * database will turn them into promises, and callers with it.
+ * two cannot drift. Every method is synchronous and runs inside `read` or `write`, on both
+ * engines: the PostgreSQL driver blocks on a worker thread that owns its connections
+ * (docs/postgresql.md), so transactions stay closures and each rule exists once.
  */
 import type { BssTokenStore } from './bss-tokens.js';
 import type { ComponentStore } from './components.js';
@@ -41,6 +41,7 @@ export interface StoreEngine {
   readonly templates: TemplateTable;
   readonly tenants: TenantTable;
   readonly tokens: TokenTable;
+  readonly leases: { [K in keyof import('./leases.js').LeaseStore]: import('./leases.js').LeaseStore[K] };
   /** Whether writes succeed, reported by every write transaction. */
   readonly writeHealth: WriteHealth;
   /** Writes that waited for another connection's lock so far. */

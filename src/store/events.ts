@@ -1,4 +1,4 @@
-import { prepared, type Db } from './db.js';
+import { jsonText, prepared, type Db } from './db.js';
 import type { Actor } from '../core/types.js';
 
 export type EventKind = 'component' | 'session' | 'template' | 'options' | 'inventory' | 'token' | 'tenant' | 'api';
@@ -19,7 +19,7 @@ export class EventStore {
   private readonly insertStmt;
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare('INSERT INTO events (at, kind, subject, action, detail, actor, via) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertStmt = prepared(db, 'INSERT INTO events (at, kind, subject, action, detail, actor, via) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
   record(at: string, kind: EventKind, subject: string, action: string, detail: Record<string, unknown>, actor: Actor): void {
@@ -45,7 +45,7 @@ export class EventStore {
   sessionHistory(session: string, limit = 5000): EventRecord[] {
     const rows = prepared<[{ s: string; n: number }], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
       `SELECT * FROM (SELECT * FROM events WHERE (kind = 'session' AND subject = @s)
-         OR (kind = 'component' AND json_extract(detail, '$.session') = @s) ORDER BY id DESC LIMIT @n) ORDER BY id`,
+         OR (kind = 'component' AND ${jsonText(this.db, 'detail', ['session'])} = @s) ORDER BY id DESC LIMIT @n) AS e ORDER BY id`,
     ).all({ s: session, n: limit });
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
   }
@@ -53,14 +53,14 @@ export class EventStore {
   /** The last `limit` events of one kind, oldest first. */
   ofKind(kind: EventKind, limit = 1000): EventRecord[] {
     const rows = prepared<[string, number], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
-      'SELECT * FROM (SELECT * FROM events WHERE kind = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+      'SELECT * FROM (SELECT * FROM events WHERE kind = ? ORDER BY id DESC LIMIT ?) AS e ORDER BY id',
     ).all(kind, limit);
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
   }
 
   history(kind: EventKind, subject: string, limit = 1000): EventRecord[] {
     const rows = prepared<[string, string, number], Omit<EventRecord, 'detail'> & { detail: string }>(this.db,
-      'SELECT * FROM (SELECT * FROM events WHERE kind = ? AND subject = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+      'SELECT * FROM (SELECT * FROM events WHERE kind = ? AND subject = ? ORDER BY id DESC LIMIT ?) AS e ORDER BY id',
     ).all(kind, subject, limit);
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
   }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { InventoryNode } from '../core/types.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { InventoryStore } from './inventory.js';
+import { PgDriver } from './pg/driver.js';
 
 /** What a database file says about itself, for `bosctl doctor`. */
 export interface DatabaseFacts {
@@ -15,6 +16,37 @@ export interface DatabaseFacts {
 }
 
 export { SCHEMA_VERSION };
+
+/** What a PostgreSQL database says about itself, for `bosctl doctor`. */
+export interface PostgresFacts {
+  /** The URL without a password. */
+  where: string;
+  /** 0 when it has no bosctl tables yet. */
+  schemaVersion: number;
+  server: string;
+  tls: boolean;
+  inventory?: InventoryNode[];
+}
+
+/**
+ * Connects and reads the schema version, the server's version, whether the connection is TLS
+ * and, at this bosctl's schema, the inventory: never creates, migrates or writes anything.
+ * Throws the mapped BOS_DB_* error when it cannot connect.
+ */
+export function inspectPostgres(url: string, passwordFile?: string): PostgresFacts {
+  const { driver, display } = PgDriver.connect(url, passwordFile ? { passwordFile } : {});
+  try {
+    const schemaVersion = driver.version() ?? 0;
+    const facts = driver.readTx(() => {
+      const r = driver.db.query("SELECT current_setting('server_version') AS v, coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false) AS tls", []).rows[0]!;
+      const inventory = schemaVersion === SCHEMA_VERSION ? new InventoryStore(driver.db).list() : undefined;
+      return { server: String(r.v), tls: r.tls === true, ...(inventory ? { inventory } : {}) };
+    });
+    return { where: display, schemaVersion, ...facts };
+  } finally {
+    driver.close();
+  }
+}
 
 /**
  * Opens the database read-only (never creating, migrating or writing it) and reads its

@@ -41,9 +41,9 @@ export class InventoryStore {
   private readonly byNidStmt;
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare<[string], Row>('SELECT * FROM nodes WHERE xname = ?');
-    this.byNameStmt = db.prepare<[string], { xname: string }>('SELECT xname FROM node_names WHERE name = ?');
-    this.byNidStmt = db.prepare<[number], { xname: string }>('SELECT xname FROM nodes WHERE nid = ?');
+    this.getStmt = prepared<[string], Row>(db, 'SELECT * FROM nodes WHERE xname = ?');
+    this.byNameStmt = prepared<[string], { xname: string }>(db, 'SELECT xname FROM node_names WHERE name = ?');
+    this.byNidStmt = prepared<[number], { xname: string }>(db, 'SELECT xname FROM nodes WHERE nid = ?');
   }
 
   get(xname: string): InventoryNode | undefined {
@@ -83,7 +83,7 @@ export class InventoryStore {
       .run({ ...n, aliases: JSON.stringify(n.aliases), groups: JSON.stringify(n.groups), enabled: n.enabled ? 1 : 0, updated_at: now });
     const nameStmt = prepared(this.db, 'INSERT INTO node_names (name, xname) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET xname = excluded.xname');
     for (const name of nodeNames(n)) nameStmt.run(name, n.xname);
-    const groupStmt = prepared(this.db, 'INSERT OR IGNORE INTO node_groups (grp, xname) VALUES (?, ?)');
+    const groupStmt = prepared(this.db, 'INSERT INTO node_groups (grp, xname) VALUES (?, ?) ON CONFLICT DO NOTHING');
     for (const g of n.groups) groupStmt.run(g, n.xname);
   }
 

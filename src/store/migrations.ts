@@ -192,6 +192,17 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE sessions ADD COLUMN saved_status TEXT;
   `,
+  // 8 (issue 18, several bosd on one database): the reconciler's leadership lease. The epoch is
+  // the fencing token every write of the leader checks; beat is its heartbeat; since is shown only.
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    beat INTEGER NOT NULL,
+    since TEXT NOT NULL DEFAULT ''
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { prepared, type Db } from './db.js';
+import { prepared, type SqliteDb } from './db.js';
 
 /**
  * Names for shell completion straight from the database file, read-only: it never creates,
@@ -9,7 +9,7 @@ import { prepared, type Db } from './db.js';
  * reads an index range from it up to prefix + the highest code point, not the whole table.
  */
 export class NameIndex {
-  private constructor(private readonly db: Db) {}
+  private constructor(private readonly db: SqliteDb) {}
 
   /** The index of the database at `path`, or undefined when there is none yet. */
   static open(path: string): NameIndex | undefined {

@@ -55,14 +55,14 @@ export interface SessionQuery {
  * The one row a (name, tenant) names. tenant undefined (callers that know only a name, as a
  * component's session field gives it): the row with no tenant, else the first tenant's.
  */
-const KEY = 'rowid = (SELECT rowid FROM sessions WHERE name = @name AND (@tenant IS NULL OR tenant = @tenant) ORDER BY tenant LIMIT 1)';
+const KEY = 'name = @name AND tenant = (SELECT tenant FROM sessions WHERE name = @name AND (CAST(@tenant AS TEXT) IS NULL OR tenant = @tenant) ORDER BY tenant LIMIT 1)';
 const key = (name: string, tenant: string | undefined) => ({ name, tenant: tenant ?? null });
 
 export class SessionStore {
   private readonly getStmt;
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare<[{ name: string; tenant: string | null }], Row>(`SELECT * FROM sessions WHERE ${KEY}`);
+    this.getStmt = prepared<[{ name: string; tenant: string | null }], Row>(db, `SELECT * FROM sessions WHERE ${KEY}`);
   }
 
   get(name: string, tenant?: string): Session | undefined {

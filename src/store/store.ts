@@ -1,4 +1,8 @@
-import { BUSY_TIMEOUT_MS, openDatabase, prepared, storeError, type Db, type OpenOptions } from './db.js';
+import { BUSY_TIMEOUT_MS, openDatabase, storeError, type Db, type OpenOptions } from './db.js';
+import { SqliteDriver, type Driver } from './driver.js';
+import { PgDriver } from './pg/driver.js';
+import { isPostgresUrl } from './pg/url.js';
+import { loadRows } from './copy.js';
 import { BssTokenStore } from './bss-tokens.js';
 import { ComponentStore } from './components.js';
 import { EventStore } from './events.js';
@@ -8,12 +12,15 @@ import { SessionStore } from './sessions.js';
 import { TemplateStore } from './templates.js';
 import { TenantStore } from './tenants.js';
 import { TokenStore } from './tokens.js';
+import { LeaseStore } from './leases.js';
 import { WriteHealth } from './write-health.js';
 import type { StoreEngine } from './engine.js';
 
 /**
- * The SQLite engine: the database and its tables; every command runs inside one `write` or
- * `read`. The connection stays private: every query lives in this directory.
+ * The store on either engine (a SQLite file, or a PostgreSQL database by postgres:// URL): the
+ * database and its tables; every command runs inside one `write` or `read`. The rules of
+ * transactions live here once; what differs per engine is a Driver (driver.ts, pg/driver.ts).
+ * The connection stays private: every query lives in this directory.
  */
 export class Store implements StoreEngine {
   readonly bssTokens: BssTokenStore;
@@ -25,13 +32,18 @@ export class Store implements StoreEngine {
   readonly templates: TemplateStore;
   readonly tenants: TenantStore;
   readonly tokens: TokenStore;
+  readonly leases: LeaseStore;
   readonly writeHealth = new WriteHealth();
   /** Times a write yielded because another connection held the lock (for tests and logs). */
   busyRetries = 0;
   /** Write transactions committed on this connection. */
   commits = 0;
 
-  private constructor(private readonly db: Db, readonly path: string) {
+  /** The connection (a better-sqlite3 Database on SQLite; tests read SQLite's settings through it). */
+  private readonly db: Db;
+
+  private constructor(private readonly driver: Driver, readonly path: string) {
+    const db = this.db = driver.db;
     this.bssTokens = new BssTokenStore(db);
     this.components = new ComponentStore(db);
     this.events = new EventStore(db);
@@ -41,16 +53,32 @@ export class Store implements StoreEngine {
     this.templates = new TemplateStore(db);
     this.tenants = new TenantStore(db);
     this.tokens = new TokenStore(db);
+    this.leases = new LeaseStore(db);
   }
 
+  /** `path`: a SQLite file, or postgres://USER@HOST:PORT/DB (then `path` is that URL without a password). */
   static open(path: string, opts: OpenOptions = {}): Store {
+    if (isPostgresUrl(path)) {
+      const { driver, display } = PgDriver.open(path, opts);
+      try {
+        return new Store(driver, display);
+      } catch (e) {
+        driver.close();
+        throw driver.error(e, display);
+      }
+    }
     const db = openDatabase(path, opts);
     try {
-      return new Store(db, path);
+      return new Store(new SqliteDriver(db), path);
     } catch (e) {
       db.close();
       throw storeError(e, path);
     }
+  }
+
+  /** Which engine holds the data. */
+  get engine(): 'sqlite' | 'postgres' {
+    return this.driver.engine;
   }
 
   /**
@@ -58,12 +86,12 @@ export class Store implements StoreEngine {
    * SQLITE_BUSY. Inside another write (an item of `writeEach`) it is a savepoint of that one.
    */
   write<T>(fn: () => T): T {
-    const nested = this.db.inTransaction;
+    const nested = this.driver.inTransaction();
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      result = this.driver.writeTx(fn);
     } catch (e) {
-      const err = storeError(e, this.path);
+      const err = this.driver.error(e, this.path);
       this.writeHealth.failed(err);
       throw err;
     }
@@ -80,11 +108,11 @@ export class Store implements StoreEngine {
   writeEach<T>(items: ReadonlyArray<() => T>): Array<T | Error> {
     return this.write(() => items.map((fn) => {
       try {
-        return this.db.transaction(fn)();
+        return this.driver.savepoint(fn);
       } catch (e) {
-        // Some failures (a full disk) end SQLite's whole transaction: then no item stands.
-        if (!this.db.inTransaction) throw e;
-        return storeError(e, this.path);
+        // Some failures (a full disk, a lost connection) end the whole transaction: then no item stands.
+        if (!this.driver.inTransaction()) throw e;
+        return this.driver.error(e, this.path);
       }
     }));
   }
@@ -122,33 +150,37 @@ export class Store implements StoreEngine {
   /** One read transaction: a consistent snapshot. */
   read<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).deferred();
+      return this.driver.readTx(fn);
     } catch (e) {
-      throw storeError(e, this.path);
+      throw this.driver.error(e, this.path);
     }
   }
 
   /** Changes whenever another connection commits: the daemon's cheap wake-up check. */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return this.driver.dataVersion();
   }
 
   /** Copies the WAL into the database file (TRUNCATE also empties the WAL). */
   checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): void {
-    this.db.pragma(`wal_checkpoint(${mode})`);
+    this.driver.checkpoint(mode);
   }
 
-  /** Every table's rows in insertion order, by table name: whole-state comparisons in tests and tools. */
+  /**
+   * Every table's rows in primary-key order (as bytes), by table name: whole-state comparisons
+   * in tests and tools, equal on both engines for equal data.
+   */
   tables(): Record<string, unknown[]> {
-    return this.read(() => {
-      const names = prepared<[], { name: string }>(this.db,
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
-      return Object.fromEntries(names.map((t) => [t, this.db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]));
-    });
+    return this.read(() => Object.fromEntries(this.driver.tableNames().map((t) => [t, this.driver.rows(t)])));
+  }
+
+  /** Writes another database's tables() into this one in one transaction (`bosctl db copy`, see copy.ts). */
+  loadTables(data: Record<string, Array<Record<string, unknown>>>, replace: boolean): void {
+    this.write(() => loadRows(this.driver, data, replace));
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.driver.close();
   }
 }
 

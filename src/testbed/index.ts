@@ -26,6 +26,8 @@ export interface TestbedOptions {
   startBosd?: boolean;
   /** bosd's clocks (a test may move its wall clock). */
   clock?: { wall?: () => number; mono?: () => number };
+  /** The database: a postgres:// URL (src/testbed/postgres.ts); default bosd.db in the testbed's directory. */
+  db?: string;
 }
 
 export interface Testbed {
@@ -44,7 +46,7 @@ export interface Testbed {
 
 export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
   const dir = mkdtempSync(join(tmpdir(), 'bosctl-testbed-'));
-  const dbPath = join(dir, 'bosd.db');
+  const dbPath = o.db ?? join(dir, 'bosd.db');
   const sim = await startSimulator(o.sim);
   const credentialsFile = join(dir, 'redfish-credentials.json');
   writeFileSync(credentialsFile, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });

@@ -10,6 +10,7 @@ import { createSession, patchSession } from '../../src/services/sessions.js';
 import { createTemplate, type TemplateBody } from '../../src/services/templates.js';
 import { INITRD_V2, KERNEL_V2, PREFIXES, XNAMES, problemShape, startApi, templateBody, type Harness, type Reply } from './helpers.js';
 import { SPEC_OPERATIONS, errorsOf, loadContract, type SpecOperation } from './spec.js';
+import { ENGINES, freshDatabase } from '../store/engines.js';
 
 const contract = loadContract();
 
@@ -264,9 +265,9 @@ describe('the contract', () => {
   });
 });
 
-describe.each(PREFIXES)('every operation under %s', (prefix) => {
+describe.each(ENGINES.flatMap((engine) => PREFIXES.map((prefix) => [prefix, engine] as const)))('every operation under %s on %s', (prefix, engine) => {
   let h: Harness;
-  beforeAll(async () => { h = await startApi(); });
+  beforeAll(async () => { h = await startApi({ db: await freshDatabase(engine) }); });
   afterAll(async () => { await h.close(); });
 
   it.each(CASES.map((c) => [`${c.op} → ${c.status}: ${c.what}`, c] as const))('%s', async (_name, c) => {
@@ -277,9 +278,9 @@ describe.each(PREFIXES)('every operation under %s', (prefix) => {
   });
 });
 
-describe('what existing clients send', () => {
+describe.each(ENGINES)('what existing clients send (%s)', (engine) => {
   let h: Harness;
-  beforeAll(async () => { h = await startApi(); });
+  beforeAll(async () => { h = await startApi({ db: await freshDatabase(engine) }); });
   afterAll(async () => { await h.close(); });
   const ids = (r: Reply) => (r.json as Array<{ id: string }>).map((c) => c.id);
 

@@ -78,9 +78,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startApi(opts: { seed?: boolean } = {}): Promise<Harness> {
+/** opts.db: the database (a file path or a postgres:// URL, test/store/engines.ts); default a file in a temporary directory. */
+export async function startApi(opts: { seed?: boolean; db?: string } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bosctl-api-'));
-  const dbPath = join(dir, 'bosd.db');
+  const dbPath = opts.db ?? join(dir, 'bosd.db');
   const store = Store.open(dbPath);
   const clock = { ms: Date.parse('2025-03-01T12:00:00.000Z'), advance(ms: number) { clock.ms += ms; } };
   const now = () => new Date(clock.ms);

@@ -57,29 +57,40 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(o: { sim: SimOptions; options: Record<string, unknown>; bosdArgs: string[] }): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosctl-chaos-'));
+/**
+ * A staged cluster on `db` (a file, or a postgres:// URL): the simulator, the database with
+ * every node staged for a reboot onto v2, and a starter of bosd children (logs in `dir`).
+ */
+export async function stageCluster(dir: string, db: string, o: { sim: SimOptions; options: Record<string, unknown>; bosdArgs: string[] }) {
   const sim = await startSimulator({ credentials: BMC_CREDENTIALS, ...o.sim });
   const credentialsFile = join(dir, 'redfish.json');
   writeFileSync(credentialsFile, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });
-  const db = join(dir, 'bosd.db');
   const backend = new LocalBackend(db, { user: 'chaos', via: 'test' });
   await backend.importInventory(sim.inventory().map((r, i) => normalizeInventoryRecord(r as unknown as Record<string, unknown>, `n${i}`)));
   await backend.updateOptions(o.options);
   await backend.createTemplate('v2', { boot_sets: { c: { kernel: V2_KERNEL, initrd: 's3://img/v2/initrd', kernel_parameters: 'v2', node_roles_groups: ['Compute'] } }, cfs: { configuration: 'cfg-v2' } });
   const nodeToken = (await backend.createToken({ role: 'node', description: 'simulated nodes' })).secret;
   const session = await backend.createSession({ template_name: 'v2', operation: 'reboot', stage: true, name: 'rollout' });
-  const ro = new Database(db, { readonly: true, fileMustExist: true });
   const children: BosdChild[] = [];
   return {
-    dir, db, sim, backend, ro, nodes: session.nodes, nodeToken,
-    async startBosd() {
+    sim, backend, nodeToken, nodes: session.nodes, children,
+    async startBosd(): Promise<BosdChild> {
       const b = await spawnBosd({ db, bssUrl: sim.bssUrl, cfsUrl: sim.cfsUrl, credentialsFile, args: o.bosdArgs, logFile: join(dir, `bosd-${children.length}.log`) });
       children.push(b);
       sim.setBosUrl(b.url, nodeToken);
       return b;
     },
     logs: () => children.map((_, i) => readFileSync(join(dir, `bosd-${i}.log`), 'utf8')),
+  };
+}
+
+export async function startCluster(o: { sim: SimOptions; options: Record<string, unknown>; bosdArgs: string[] }): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'bosctl-chaos-'));
+  const db = join(dir, 'bosd.db');
+  const { sim, backend, nodeToken, nodes, children, startBosd, logs } = await stageCluster(dir, db, o);
+  const ro = new Database(db, { readonly: true, fileMustExist: true });
+  return {
+    dir, db, sim, backend, ro, nodes, nodeToken, startBosd, logs,
     async stopBosd() {
       for (const c of children) await stopChild(c.child, 5000);
     },

@@ -756,11 +756,12 @@ describe('help, version, demo', () => {
 
   it('--help and every command\'s --help have an "Examples:" section', async () => {
     const { groups, leaves, helps } = await walk();
-    expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'hostlist', 'image', 'inventory', 'options', 'session', 'sessiontemplate', 'slurm', 'tenant', 'token']);
+    expect(groups.map((g) => g[0]).sort()).toEqual(['component', 'db', 'hostlist', 'image', 'inventory', 'options', 'session', 'sessiontemplate', 'slurm', 'tenant', 'token']);
     expect(leaves.map((l) => l.join(' ')).sort()).toEqual([
       'apply-staged',
       'completion',
       'component describe', 'component history', 'component list', 'component update', 'component wait',
+      'db copy',
       'demo',
       'doctor',
       'hostlist compress', 'hostlist count', 'hostlist expand',

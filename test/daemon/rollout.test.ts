@@ -3,13 +3,15 @@ import type { Component } from '../../src/core/types.js';
 import { startTestbed, waitFor, type Testbed } from '../../src/testbed/index.js';
 import type { SimOptions } from '../../src/sim/index.js';
 import { dump } from '../cli/helpers.js';
+import { ENGINES, freshDatabase, type Engine } from '../store/engines.js';
 
 const V2 = { kernel: 's3://img/v2/kernel', initrd: 's3://img/v2/initrd', kernel_parameters: 'quiet v2' };
 let tb: Testbed | undefined;
 afterEach(async () => { await tb?.close(); tb = undefined; });
 
-async function bed(sim: Partial<SimOptions> = {}, options: Record<string, unknown> = {}, noCfs = false): Promise<Testbed> {
-  tb = await startTestbed({ sim: { nodes: 16, timeScale: 0.002, ...sim }, options: { max_boot_wait_time: 30, ...options }, noCfs });
+async function bed(sim: Partial<SimOptions> = {}, options: Record<string, unknown> = {}, noCfs = false, engine: Engine = 'sqlite'): Promise<Testbed> {
+  const db = engine === 'sqlite' ? {} : { db: await freshDatabase(engine) };
+  tb = await startTestbed({ sim: { nodes: 16, timeScale: 0.002, ...sim }, options: { max_boot_wait_time: 30, ...options }, noCfs, ...db });
   await tb.backend.createTemplate('v2', {
     enable_cfs: true, cfs: { configuration: 'cfg-v2' },
     boot_sets: { compute: { ...V2, node_roles_groups: ['Compute'] } },
@@ -24,9 +26,9 @@ async function untilSettled(t: Testbed, ids: string[]): Promise<Component[]> {
 }
 const totalResets = (t: Testbed, x: string) => Object.values(t.sim.node(x).resets).reduce((a, b) => a + b, 0);
 
-describe('bosd rolling upgrade through the simulator', () => {
+describe.each(ENGINES)('bosd rolling upgrade through the simulator on %s', (engine) => {
   it('stage v2, apply to 8: those 8 are stable on v2 with BSS and CFS updated; the other 8 get no reset', async () => {
-    const t = await bed();
+    const t = await bed({}, {}, false, engine);
     const staged = await t.backend.createSession({ template_name: 'v2', operation: 'reboot', stage: true, name: 'up' });
     expect(staged.nodes).toHaveLength(16);
     const applied = staged.nodes.slice(0, 8);
@@ -59,7 +61,7 @@ describe('bosd rolling upgrade through the simulator', () => {
   });
 
   it('a boot session moves pending → running → complete', async () => {
-    const t = await bed({ initialPower: 'Off', nodes: 4 });
+    const t = await bed({ initialPower: 'Off', nodes: 4 }, {}, false, engine);
     const s = await t.backend.createSession({ template_name: 'v2', operation: 'boot', name: 'b' });
     expect(s.session.status.status).toBe('pending');
     await untilSettled(t, s.nodes);
@@ -71,7 +73,7 @@ describe('bosd rolling upgrade through the simulator', () => {
   });
 
   it('a shutdown powers nodes off and leaves them off', async () => {
-    const t = await bed({ nodes: 4 });
+    const t = await bed({ nodes: 4 }, {}, false, engine);
     const s = await t.backend.createSession({ template_name: 'v2', operation: 'shutdown', limit: 'nid000001,nid000002', name: 'off' });
     const comps = await untilSettled(t, s.nodes);
     for (const c of comps) {
@@ -82,7 +84,7 @@ describe('bosd rolling upgrade through the simulator', () => {
   });
 
   it('without CFS, a rebooted node is stable once it reports the new artifacts', async () => {
-    const t = await bed({ nodes: 2 }, {}, true);
+    const t = await bed({ nodes: 2 }, {}, true, engine);
     await t.backend.createSession({ template_name: 'v2', operation: 'reboot', name: 'r' });
     const comps = await untilSettled(t, ['x1000c0s0b0n0', 'x1000c0s0b0n1']);
     expect(comps.map((c) => c.status.status)).toEqual(['stable', 'stable']);

@@ -75,7 +75,8 @@ describe('failure budget', () => {
     await untilSettled(t, s.nodes.slice(0, 4));
     await waitFor('the session to halt', async () => (await t.backend.sessionStatus('up')).control.halted_at !== null, 10_000);
     const st = await t.backend.sessionStatus('up');
-    expect(st.session.status.error).toMatch(/halted: failure budget 2 exhausted \(2 of 8 nodes failed\)/);
+    // The three bad nodes fail together when their power events come at once (2 or 3 by the halt).
+    expect(st.session.status.error).toMatch(/halted: failure budget 2 exhausted \([23] of 8 nodes failed\)/);
     expect((await t.backend.listComponents({ session: 'up', status: ['failed'] })).map((c) => c.id).sort()).toEqual(bad);
     // Later applies of its staged state are refused, and those nodes are never touched.
     const later = await t.backend.applyStaged(s.nodes.slice(4));

@@ -1,6 +1,6 @@
 /** The Redfish slots: at most N calls at once; urgent callers go first, others in order. */
 import { describe, expect, it } from 'vitest';
-import { Semaphore } from '../../src/daemon/coalesce.js';
+import { SLOT, Semaphore } from '../../src/daemon/coalesce.js';
 
 describe('Semaphore', () => {
   it('lets urgent callers in before those already waiting, each kind in arrival order', async () => {
@@ -19,6 +19,22 @@ describe('Semaphore', () => {
     await Promise.all([blocker, ...runs]);
     expect(order).toEqual(['act-1', 'act-2', 'poll-1', 'poll-2']);
     expect(sem.inFlight).toBe(0);
+  });
+
+  it('serves a power request, then the first read of a node not started, then polls', async () => {
+    const sem = new Semaphore(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const blocker = sem.run(() => new Promise<void>((r) => { release = r; }));
+    const runs = [
+      sem.run(async () => { order.push('poll'); }, SLOT.poll),
+      sem.run(async () => { order.push('start-1'); }, SLOT.start),
+      sem.run(async () => { order.push('request'); }, SLOT.request),
+      sem.run(async () => { order.push('start-2'); }, SLOT.start),
+    ];
+    release();
+    await Promise.all([blocker, ...runs]);
+    expect(order).toEqual(['request', 'start-1', 'start-2', 'poll']);
   });
 
   it('never runs more than its limit, and runs thousands of waiters in order', async () => {

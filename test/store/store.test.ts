@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { newComponent } from '../../src/core/component.js';
+import { prepared, type Db } from '../../src/store/db.js';
+import { ENGINES, freshDatabase, PG_RUNS } from './engines.js';
+import { exercise } from './exercise.js';
 
 const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'bosctl-store-')); dirs.push(d); return d; };
@@ -96,5 +99,110 @@ describe('store', () => {
     s.write(() => s.options.set({ max_boot_wait_time: 10, clear_stage: true }));
     expect(s.options.get()).toMatchObject({ max_boot_wait_time: 10, clear_stage: true, polling_frequency: 15 });
     s.close();
+  });
+});
+
+describe.each(ENGINES)('the store on %s', (engine) => {
+  const open = async () => Store.open(await freshDatabase(engine));
+
+  it('reopens an existing database without migrating again', async () => {
+    const where = await freshDatabase(engine);
+    const s = Store.open(where);
+    s.write(() => s.components.put(newComponent('x1c0s0b0n0')));
+    s.close();
+    const t = Store.open(where);
+    expect(t.read(() => t.components.get('x1c0s0b0n0'))?.id).toBe('x1c0s0b0n0');
+    t.close();
+  });
+
+  it('rolls a failed transaction back whole, a failed nested write alone', async () => {
+    const s = await open();
+    expect(() => s.write(() => {
+      s.components.put(newComponent('x1c0s0b0n0'));
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(s.read(() => s.components.get('x1c0s0b0n0'))).toBeUndefined();
+    s.write(() => {
+      s.components.put(newComponent('x1c0s0b0n1'));
+      expect(() => s.write(() => { s.components.put(newComponent('x1c0s0b0n2')); throw new Error('inner'); })).toThrow('inner');
+    });
+    expect(s.read(() => s.components.list().map((c) => c.id))).toEqual(['x1c0s0b0n1']);
+    const out = s.writeEach([() => s.components.put(newComponent('x1c0s0b0n3')), () => s.tokens.insert({ id: 'dup' } as never), () => 7]);
+    expect(out[0]).toBe(0);
+    expect(out[1]).toBeInstanceOf(Error);
+    expect(out[2]).toBe(7);
+    expect(s.read(() => s.components.count())).toBe(2);
+    s.close();
+  });
+
+  it('keeps events append-only', async () => {
+    const s = await open();
+    s.write(() => s.events.record('2026-01-01T00:00:00Z', 'component', 'x1', 'test', {}, actor));
+    const db = (s as unknown as { db: Db }).db;
+    expect(() => s.write(() => prepared(db, "UPDATE events SET action = 'x'").run())).toThrow(/append-only/);
+    expect(() => s.write(() => prepared(db, 'DELETE FROM events').run())).toThrow(/append-only/);
+    expect(s.read(() => s.events.history('component', 'x1'))).toHaveLength(1);
+    s.close();
+  });
+
+  it('answers every table family as SQLite does', async () => {
+    const s = await open();
+    exercise(s);
+    s.read(() => {
+      expect(s.options.get()).toMatchObject({ max_boot_wait_time: 10, clear_stage: true, polling_frequency: 15 });
+      expect(s.components.revisionOf('x1000c0s1b0n0')).toBe(1);
+      expect(s.components.list({ ids: ['x1000c0s1b0n0', 'x1000c0s_b0n0', 'nope'] }).map((c) => c.id)).toEqual(['x1000c0s1b0n0', 'x1000c0s_b0n0']);
+      expect(s.components.list({ startAfterId: 'x1000c0s0b0n0', limit: 1 }).map((c) => c.id)).toEqual(['x1000c0s1b0n0']);
+      expect(s.components.actualStatesBefore('2026-02-01').map((c) => c.id)).toEqual(['x1000c0s0b0n0', 'x1000c0s1b0n0', 'x1000c0s_b0n0']);
+      expect(s.components.actualStatesBefore('2025-01-01')).toEqual([]);
+      expect(s.inventory.xnameByName('NODE-1')).toBe('x1000c0s1b0n0');
+      expect(s.inventory.xnameByName('nid000002')).toBe('x1000c0s1b0n0');
+      expect(s.inventory.xnameByNid(3)).toBe('x1000c0s2b0n0');
+      expect(s.inventory.count()).toBe(3);
+      expect(s.bssTokens.get('tok-1')).toEqual({ kernel: 'a2', initrd: 'b2', kernel_parameters: 'c2' });
+      expect(s.templates.list().map((t) => t.tenant ?? '')).toEqual(['', 'blue']);
+      expect(s.sessions.get('s1')?.tenant).toBeUndefined();
+      expect(s.sessions.get('s1', 'blue')?.tenant).toBe('blue');
+      expect(s.sessions.control('s1')).toEqual({ max_failures: '2', halted_at: null });
+      expect(s.sessions.control('s1', 'blue')).toEqual({ max_failures: null, halted_at: null });
+      expect(s.events.sessionHistory('s1').map((e) => e.action)).toEqual(['boot', 'create']);
+      expect(s.events.changedComponentsSince(0, { user: 'x', via: 'y' })).toEqual({ ids: ['x1000c0s0b0n0'], lastId: 2 });
+      expect(s.tenants.usage('blue')).toEqual({ templates: 1, sessions: 1, tokens: 0 });
+    });
+    s.close();
+  });
+
+  it('fails a nested write whose statement fails in it, and the outer write commits the rest', async () => {
+    const s = await open();
+    s.write(() => s.events.record('2026-01-01T00:00:00Z', 'component', 'x1', 'test', {}, actor));
+    const db = (s as unknown as { db: Db }).db;
+    s.write(() => {
+      expect(() => s.write(() => { prepared(db, 'DELETE FROM events').run(); })).toThrow(/append-only/);
+      s.components.put(newComponent('x1c0s0b0n0'));
+    });
+    expect(s.read(() => [s.components.count(), s.events.history('component', 'x1').length])).toEqual([1, 1]);
+    expect(s.write(() => prepared(db, "UPDATE components SET error = 'e' WHERE id = ?").run('x1c0s0b0n0').changes)).toBe(1);
+    s.close();
+  });
+
+  it('takes a consistent snapshot in read and sees its own writes', async () => {
+    const s = await open();
+    s.write(() => s.components.put(newComponent('x1c0s0b0n0')));
+    expect(s.read(() => [s.components.count(), s.components.get('x1c0s0b0n0')?.id])).toEqual([1, 'x1c0s0b0n0']);
+    s.close();
+  });
+});
+
+describe.runIf(PG_RUNS)('both engines', () => {
+  it('dump equal data equally (tables())', async () => {
+    const dumps = [];
+    for (const engine of ENGINES) {
+      const s = Store.open(await freshDatabase(engine));
+      exercise(s);
+      dumps.push(s.tables());
+      s.close();
+    }
+    expect(Object.keys(dumps[0]!).length).toBeGreaterThan(10);
+    expect(dumps[1]).toEqual(dumps[0]);
   });
 });

@@ -4,7 +4,7 @@ import { bosError } from '../../core/errors.js';
 import { assertBody } from '../../core/validate-body.js';
 import { queryBool, requireObject } from '../query.js';
 import type { ApiDeps, Route } from '../server.js';
-import { HealthBoard, type DependencyHealth, type DependencyName } from '../../services/health-board.js';
+import { HealthBoard, type DependencyHealth, type DependencyName, type LeadershipView } from '../../services/health-board.js';
 
 /**
  * The BOS API version bosd implements (the reference spec is BOS release 2.50's). BOS answers
@@ -37,7 +37,15 @@ export const miscRoutes: Route[] = [
       board.database = databaseHealth(deps);
       const anonymous = principal.name === 'anonymous';
       const body = Object.fromEntries(Object.entries(board).map(([k, h]) => [k, anonymous ? { status: h.status, since: h.since } : h])) as Record<DependencyName, Partial<DependencyHealth>>;
-      return { status: 200, body: { dependencies: body } };
+      // Several bosd on one database: which one leads (instance ids only for an authenticated caller).
+      let leadership: Partial<LeadershipView> | undefined;
+      try {
+        const l = deps.health?.leadership?.();
+        leadership = l && (anonymous ? { role: l.role, epoch: l.epoch, since: l.since } : l);
+      } catch {
+        leadership = undefined;
+      }
+      return { status: 200, body: { dependencies: body, ...(leadership ? { leadership } : {}) } };
     },
   },
   {

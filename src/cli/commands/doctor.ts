@@ -46,7 +46,7 @@ export function define(parent: Command, deps: CliDeps, run = runDoctorCommand): 
     .addHelpText('after', `
 Checks: config (bosd.yaml reads and is valid), credentials (the Redfish credentials file
 is owner-only and well formed), database (opens, schema current, quick_check, WAL, not
-readable by others), daemon (bosd's API answers: version, health, the token), bss and cfs
+readable by others; PostgreSQL: connection, login, TLS, schema), daemon (bosd's API answers: version, health, the token), bss and cfs
 (answer at their URLs), and per sampled BMC: tcp, certificate (expired, not yet valid,
 untrusted by ca_bundle, expiring within 30 days), redfish (service root) and credentials
 (a Systems resource read with them). Nothing is changed; no password or token is printed.
@@ -76,6 +76,7 @@ export async function runDoctorCommand(o: DoctorOptions, deps: RunDeps): Promise
     configPath: o.config,
     configExplicit: o.configExplicit,
     ...(g.db !== undefined ? { db: g.db } : {}),
+    ...(g.dbPasswordFile !== undefined ? { dbPasswordFile: g.dbPasswordFile } : {}),
     ...(o.remote ? { remote: o.remote } : {}),
     bmcSample: o.bmcSample,
     timeoutMs: o.timeout,

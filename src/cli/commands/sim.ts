@@ -12,6 +12,7 @@ export interface SimOptions {
   bmcMode: 'shared' | 'per-port';
   initialPower: 'On' | 'Off';
   bmcKeepAlive?: boolean;
+  events?: 'sse+push' | 'push' | 'none';
   inventory?: string;
   credentialsFile?: string;
   bosUrl?: string;
@@ -36,13 +37,14 @@ export function define(parent: Command, deps: CliDeps, run = runSim): Command {
     .addOption(new Option('--profile <profile>', 'BMC kind').choices(['cray-ex', 'generic']).default('cray-ex'))
     .addOption(new Option('--bmc-mode <mode>', 'one listener for all BMCs, or one port per BMC').choices(['shared', 'per-port']).default('shared'))
     .option('--bmc-keep-alive', 'Cray EX BMCs keep connections open (by default they close each one)')
+    .addOption(new Option('--events <mode>', 'what the BMCs\' Redfish EventService offers: SSE and push subscriptions, push only, or no EventService (default sse+push)').choices(['sse+push', 'push', 'none']))
     .addOption(new Option('--initial-power <state>', 'power of every node at start').choices(['On', 'Off']).default('On'))
     .option('--inventory <file>', 'write the inventory (JSON) for "bosctl inventory import"')
     .option('--credentials-file <file>', 'write a Redfish credentials file for bosd (mode 600)')
     .option('--bos-url <url>', 'where booted nodes report (bosd\'s API)')
     .option('--bos-token-file <file>', 'a node token (bosctl token create --role node) the nodes report their boots with (mode 600)')
     .option('--port-base <port>', 'listen on fixed ports from this one: BSS, CFS +1, control +2, Redfish +3 (per-port BMCs: +3, +4, ...)', parsePort)
-    .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused, bmc_conn_reset, reset_no_answer (repeatable)', collect, [])
+    .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused, bmc_conn_reset, reset_no_answer, events_dropped, events_late (repeatable)', collect, [])
     .option('--timing <name=seconds>', 'simulated seconds of gracefulOff, forceOff, powerOn, boot, configure (repeatable)', collect, [])
     .option('--seed <n>', 'seed of fault rates', (v) => Number(v), 1)
     .addHelpText('after', `
@@ -78,6 +80,7 @@ export async function runSim(o: SimOptions, deps: RunDeps): Promise<void> {
     sim = await startSimulator({
       nodes: o.nodes, timeScale: o.timeScale, profile: o.profile, bmcMode: o.bmcMode, initialPower: o.initialPower,
       bosUrl: o.bosUrl, bosToken, faults, timings, seed: o.seed, bmcKeepAlive: o.bmcKeepAlive === true, portBase: o.portBase,
+      ...(o.events ? { events: o.events } : {}),
     });
   } catch (e) {
     if ((e as { code?: string }).code) throw e;

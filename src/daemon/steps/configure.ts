@@ -3,6 +3,7 @@ import type { ConfigDriver } from '../drivers.js';
 import type { NodeWork } from '../node-work.js';
 import { recordCallFailure, serviceDown, waitForService } from './call-failure.js';
 import { writeNode, type StepContext } from './context.js';
+import type { PollPlanner } from './poll-plan.js';
 
 export type CfsPatch = Parameters<ConfigDriver['patchComponents']>[1];
 
@@ -38,7 +39,7 @@ export class CfsPatcher {
 }
 
 /** The node booted its desired image: CFS is enabled with its desired configuration. */
-export async function configure(ctx: StepContext, patcher: CfsPatcher, w: NodeWork): Promise<void> {
+export async function configure(ctx: StepContext, patcher: CfsPatcher, polls: PollPlanner, w: NodeWork): Promise<void> {
   try {
     await patcher.patch(w.id, { desired_config: w.component.desired_state.configuration ?? '', enabled: true, tags: { bos_session: w.component.session } });
     w.cfs = undefined;
@@ -49,7 +50,8 @@ export async function configure(ctx: StepContext, patcher: CfsPatcher, w: NodeWo
       fn: (cur) => (waited ? { ...cur, error: '' } : undefined),
       event: { action: 'configuration_enabled', detail: { configuration: w.component.desired_state.configuration } },
     });
-    ctx.nodes.setDue(w, ctx.mono() + ctx.config.cfsPollMs);
+    // Read at once (a node may be configured already), then as planned.
+    ctx.nodes.setDue(w, polls.start(w, 'cfs', ctx.mono(), true));
   } catch (e) {
     if (serviceDown(e)) { await waitForService(ctx, w, e); return; }
     w.configureFailures++;

@@ -1,0 +1,138 @@
+/**
+ * The worker thread that owns the PostgreSQL connections: one for the store's statements, one
+ * that LISTENs for other connections' commits. The store's thread posts a statement list and
+ * blocks (Atomics.wait) until this thread answers on the same port and sets REPLY.
+ */
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import pg from 'pg';
+import { NOTIFIED, REPLY, type Reply, type Request, type WireError, type WorkerInit } from './protocol.js';
+
+// BIGINT columns hold SQLite's INTEGER values: numbers, as better-sqlite3 returns them.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+const { config, shared, channel, lockTimeoutMs, port } = workerData as WorkerInit & { port: MessagePort };
+const flags = new Int32Array(shared);
+
+function clientConfig(): pg.ClientConfig {
+  const ssl = config.ssl
+    ? {
+      ca: config.ssl.ca, cert: config.ssl.cert, key: config.ssl.key, rejectUnauthorized: config.ssl.rejectUnauthorized,
+      // node-postgres gives TLS no host name for an IP address: check the certificate against the host we asked for.
+      checkServerIdentity: config.ssl.verifyHost ? (_: string, cert: PeerCertificate) => checkServerIdentity(config.host, cert) : () => undefined,
+    }
+    : false;
+  return {
+    host: config.host, port: config.port, user: config.user, database: config.database,
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    ssl, application_name: config.applicationName, connectionTimeoutMillis: config.connectTimeoutMs, keepAlive: true,
+  };
+}
+
+let main: pg.Client | undefined;
+let mainPid = 0;
+let listener: pg.Client | undefined;
+let listenRetry: NodeJS.Timeout | undefined;
+const names = new Map<string, string>();
+
+async function connectMain(): Promise<pg.Client> {
+  const c = new pg.Client(clientConfig());
+  let dead = false;
+  const lose = () => { dead = true; if (main === c) main = undefined; };
+  c.on('error', lose);
+  c.on('end', lose);
+  // LISTEN is on before the first statement (no commit after open goes uncounted); both connect at once.
+  const listening = listener ? undefined : listen();
+  await c.connect();
+  if (dead) throw Object.assign(new Error('the connection closed as it opened'), { lost: true });
+  await c.query(`SET lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; SET TIME ZONE 'UTC'`);
+  main = c;
+  mainPid = (c as unknown as { processID: number }).processID;
+  names.clear();
+  await listening;
+  return c;
+}
+
+/** Counts other connections' commits; after losing its connection it counts one (it may have missed some). */
+async function listen(): Promise<void> {
+  if (listenRetry) return;
+  const c = new pg.Client(clientConfig());
+  const again = () => {
+    if (listener === c) listener = undefined;
+    c.removeAllListeners('notification');
+    Atomics.add(flags, NOTIFIED, 1);
+    if (!closing && !listenRetry) listenRetry = setTimeout(() => { listenRetry = undefined; void listen(); }, 500);
+  };
+  c.on('error', again);
+  c.on('notification', (n) => { if (n.processId !== mainPid) Atomics.add(flags, NOTIFIED, 1); });
+  try {
+    await c.connect();
+    await c.query(`LISTEN "${channel}"`);
+    listener = c;
+    c.on('end', again);
+  } catch {
+    again();
+    c.end().catch(() => undefined);
+  }
+}
+
+function wire(e: unknown, lost: boolean): WireError {
+  const err = e as { code?: string; message?: string; detail?: string; errors?: Array<{ code?: string; message?: string }> };
+  const first = err.errors?.[0];
+  const code = err.code ?? first?.code;
+  const message = err.message || first?.message || String(e);
+  return { code, message, detail: err.detail, lost: lost || /Connection terminated|connection.*(closed|ended)|ECONNRESET/i.test(message) };
+}
+
+let closing = false;
+
+async function handle(req: Request): Promise<Reply> {
+  if (req.t === 'close') {
+    closing = true;
+    if (listenRetry) clearTimeout(listenRetry);
+    await Promise.allSettled([main?.end(), listener?.end()]);
+    main = undefined;
+    listener = undefined;
+    return { ok: true, results: [] };
+  }
+  let c = main;
+  if (!c) {
+    if (req.inTx) return { ok: false, index: 0, error: { message: 'the connection to PostgreSQL was lost during the transaction', lost: true } };
+    try {
+      c = await connectMain();
+    } catch (e) {
+      return { ok: false, index: 0, error: wire(e, true) };
+    }
+  }
+  const results: Array<{ rows: Array<Record<string, unknown>>; rowCount: number }> = [];
+  for (let i = 0; i < req.stmts.length; i++) {
+    const s = req.stmts[i]!;
+    try {
+      let r: pg.QueryResult;
+      if (s.values.length === 0 && !names.has(s.text) && /;\s*\S/.test(s.text)) {
+        // Several statements (DDL): the simple protocol, no parameters.
+        const all = await c.query(s.text) as unknown as pg.QueryResult | pg.QueryResult[];
+        r = Array.isArray(all) ? all[all.length - 1]! : all;
+      } else {
+        let name = names.get(s.text);
+        // Statements are prepared once per connection by name; a bound keeps the server's share small.
+        if (!name && names.size < 2000) { name = `b${names.size + 1}`; names.set(s.text, name); }
+        r = await c.query(name ? { name, text: s.text, values: s.values } : { text: s.text, values: s.values });
+      }
+      results.push({ rows: r.rows ?? [], rowCount: r.rowCount ?? 0 });
+    } catch (e) {
+      return { ok: false, index: i, error: wire(e, main !== c) };
+    }
+  }
+  return { ok: true, results };
+}
+
+port.on('message', (req: Request) => {
+  // Whatever happens, the store's thread gets an answer: it is blocked until it does.
+  void handle(req).catch((e): Reply => ({ ok: false, index: 0, error: wire(e, false) })).then((reply) => {
+    port.postMessage(reply);
+    Atomics.store(flags, REPLY, 1);
+    Atomics.notify(flags, REPLY);
+    if (req.t === 'close') port.close();
+  });
+});
