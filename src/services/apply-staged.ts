@@ -38,6 +38,8 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
       }
       return sessions.get(name);
     };
+    // Every named row in one query, not one per node (one round trip on PostgreSQL).
+    const rows = ctx.store.components.getManyVersioned(xnames);
     for (const x of xnames) {
       // Another tenant's node is ignored (BOS: _apply_tenant_limit).
       if (!ownsNode(scope, x)) {
@@ -45,7 +47,8 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
         report.reasons[x] = `not a node of tenant ${scope!.name}`;
         continue;
       }
-      const c = ctx.store.components.get(x);
+      const row = rows.get(x);
+      const c = row?.component;
       const staged = c?.staged_state.session;
       const outcome = applyStagedRule(c, staged ? sessionOf(staged) : undefined, { clear_stage: options.clear_stage, skipCurrent }, now);
       report[outcome.verdict].push(x);
@@ -57,7 +60,8 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
         continue;
       }
       if (outcome.next) {
-        ctx.store.components.put(outcome.next);
+        // A node named twice: its second outcome is decided on its first one's row.
+        if (row) { row.rev = ctx.store.components.update(outcome.next, row.rev); row.component = outcome.next; } else ctx.store.components.put(outcome.next);
         ctx.store.events.record(now, 'component', x, outcome.verdict === 'succeeded' ? 'apply_staged' : 'apply_staged_failed', {
           session: staged, ...(outcome.reason ? { reason: outcome.reason } : {}),
         }, ctx.actor);

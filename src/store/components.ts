@@ -67,9 +67,15 @@ export class ComponentStore {
   private readonly getStmt;
   private readonly upsertStmt;
   private readonly deleteStmt;
+  private readonly updateStmt;
 
   constructor(private readonly db: Db) {
     this.getStmt = prepared<[string], Row>(db, 'SELECT * FROM components WHERE id = ?');
+    this.updateStmt = prepared(db, `UPDATE components SET rev = rev + 1, enabled = @enabled, phase = @phase, status_override = @status_override,
+        session = @session, staged_session = @staged_session, error = @error, retry_policy = @retry_policy,
+        actual_state = @actual_state, desired_state = @desired_state, staged_state = @staged_state,
+        last_action = @last_action, event_stats = @event_stats
+      WHERE id = @id`);
     this.upsertStmt = prepared(db, `INSERT INTO components (id, enabled, phase, status_override, session, staged_session, error, retry_policy,
         actual_state, desired_state, staged_state, last_action, event_stats)
       VALUES (@id, @enabled, @phase, @status_override, @session, @staged_session, @error, @retry_policy,
@@ -90,6 +96,30 @@ export class ComponentStore {
   /** Stores the component; returns its new revision. */
   put(c: Component): number {
     return (this.upsertStmt.get(toParams(c)) as { rev: number }).rev;
+  }
+
+  /**
+   * Stores a component that exists at revision `rev`, as read inside this same write
+   * transaction (its lock keeps every other writer out): the new revision is rev + 1, known
+   * without waiting for the database's answer (PostgreSQL sends it with the next round trip).
+   */
+  update(c: Component, rev: number): number {
+    this.updateStmt.run(toParams(c));
+    return rev + 1;
+  }
+
+  /** These components with their revisions, by id (absent: no such component), in one query. */
+  getManyVersioned(ids: string[]): Map<string, { component: Component; rev: number }> {
+    if (ids.length === 0) return new Map();
+    return new Map(prepared<[string], Row>(this.db, `SELECT * FROM components WHERE id IN (${jsonArrayValues(this.db)})`)
+      .all(JSON.stringify(ids)).map((r) => [r.id, { component: fromRow(r), rev: Number(r.rev) }]));
+  }
+
+  /** The revisions of these components (absent: no such component), in one query. */
+  revisions(ids: string[]): Map<string, number> {
+    if (ids.length === 0) return new Map();
+    return new Map(prepared<[string], { id: string; rev: number }>(this.db, `SELECT id, rev FROM components WHERE id IN (${jsonArrayValues(this.db)})`)
+      .all(JSON.stringify(ids)).map((r) => [r.id, Number(r.rev)]));
   }
 
   /** The component and its revision, which every put increments. */

@@ -9,6 +9,7 @@ import { newComponent } from '../../src/core/component.js';
 import { prepared, type Db } from '../../src/store/db.js';
 import { ENGINES, freshDatabase, PG_RUNS } from './engines.js';
 import { exercise } from './exercise.js';
+import { commitNodeWrites } from '../../src/services/node-writes.js';
 
 const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'bosctl-store-')); dirs.push(d); return d; };
@@ -113,6 +114,30 @@ describe.each(ENGINES)('the store on %s', (engine) => {
     const t = Store.open(where);
     expect(t.read(() => t.components.get('x1c0s0b0n0'))?.id).toBe('x1c0s0b0n0');
     t.close();
+  });
+
+  it('the reconciler\'s group writes: revisions read in one query, each update one revision on, a second write of a node in the group sees the first', async () => {
+    const s = await open();
+    const put = (id: string) => s.write(() => s.components.put(newComponent(id)));
+    put('x1c0s0b0n0');
+    put('x1c0s0b0n1');
+    put('x1c0s0b0n1');
+    expect(s.read(() => [...s.components.revisions(['x1c0s0b0n0', 'x1c0s0b0n1', 'x1c0s0b0n9'])])).toEqual([['x1c0s0b0n0', 0], ['x1c0s0b0n1', 1]]);
+    const a = s.read(() => s.components.getVersioned('x1c0s0b0n0'))!;
+    const b = s.read(() => s.components.getVersioned('x1c0s0b0n1'))!;
+    const setError = (error: string) => (cur: typeof a.component) => ({ ...cur, error });
+    const out = await commitNodeWrites(s, [
+      { id: a.component.id, known: a, fn: setError('first') },
+      { id: b.component.id, known: b, fn: setError('b') },
+      // Known as it was before the first write of this group: read again, not overwritten blind.
+      { id: a.component.id, known: a, fn: (cur, rev) => ({ ...cur, error: `${cur.error}+second@${rev}` }) },
+      { id: 'x1c0s0b0n9', known: { component: newComponent('x1c0s0b0n9'), rev: 0 }, fn: setError('gone') },
+    ], '2026-01-01T00:00:00Z');
+    expect(out.map((r) => (typeof r === 'string' ? r : r.rev))).toEqual([a.rev + 1, b.rev + 1, a.rev + 2, 'gone']);
+    const stored = s.read(() => s.components.getVersioned('x1c0s0b0n0'))!;
+    expect(stored).toMatchObject({ rev: a.rev + 2, component: { error: `first+second@${a.rev + 1}` } });
+    expect(s.read(() => s.components.revisionOf('x1c0s0b0n1'))).toBe(b.rev + 1);
+    s.close();
   });
 
   it('rolls a failed transaction back whole, a failed nested write alone', async () => {
