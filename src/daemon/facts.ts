@@ -78,14 +78,20 @@ export class FactGatherer {
 
   /** The node's BMC as Redfish is called: from the inventory, read once. */
   target(id: string): PowerTarget {
-    let t = this.targets.get(id);
-    if (!t) {
-      const n = this.d.store.read(() => this.d.store.inventory.get(id));
+    if (!this.targets.has(id)) this.loadTargets([id]);
+    return this.targets.get(id)!;
+  }
+
+  /** Reads the inventory of nodes not read yet, in one query (nodes that just became active). */
+  loadTargets(ids: Iterable<string>): void {
+    const missing = [...ids].filter((id) => !this.targets.has(id));
+    if (missing.length === 0) return;
+    const rows = this.d.store.read(() => this.d.store.inventory.getMany(missing));
+    for (const id of missing) {
+      const n = rows.get(id);
       const bmc = bmcOf(id);
-      t = { nodeXname: id, bmcXname: bmc, address: n?.bmc_address ?? bmc, systemId: n?.redfish_system_id ?? null, credentialsRef: n?.credentials_ref ?? null };
-      this.targets.set(id, t);
+      this.targets.set(id, { nodeXname: id, bmcXname: bmc, address: n?.bmc_address ?? bmc, systemId: n?.redfish_system_id ?? null, credentialsRef: n?.credentials_ref ?? null });
     }
-    return t;
   }
 
   /** Its power (read again when stale or after a failed read), and the counts decide needs. */

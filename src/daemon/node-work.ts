@@ -121,16 +121,20 @@ export class NodeTable {
   /** Rows others changed: reload each (a node mid-step is reloaded when its step ends). */
   reload(store: Store, ids: string[]): void {
     if (ids.length === 0) return;
-    store.read(() => {
-      for (const id of ids) {
-        const w = this.nodes.get(id);
-        if (w?.busy) { w.dirty = true; continue; }
-        const v = store.components.getVersioned(id);
-        if (!v || !isActive(v.component)) { this.forget(id); continue; }
-        if (w && w.rev === v.rev) continue;
-        this.track(v.component, v.rev);
-      }
+    const idle = ids.filter((id) => {
+      const w = this.nodes.get(id);
+      if (w?.busy) w.dirty = true;
+      return !w?.busy;
     });
+    // One query for all of them (one round trip on PostgreSQL).
+    const rows = store.read(() => store.components.getManyVersioned(idle));
+    for (const id of idle) {
+      const w = this.nodes.get(id);
+      const v = rows.get(id);
+      if (!v || !isActive(v.component)) { this.forget(id); continue; }
+      if (w && w.rev === v.rev) continue;
+      this.track(v.component, v.rev);
+    }
   }
 
   /** After a step that saw its row changed by someone else. */

@@ -97,6 +97,7 @@ export class Reconciler {
     this.refreshOptions();
     this.lastEventId = this.store.events.lastId();
     for (const { component, rev } of this.store.components.activeVersioned()) this.nodes.track(component, rev);
+    this.facts.loadTargets([...this.nodes.values()].map((w) => w.id));
     this.log.log('info', 'reconciler started', { active_nodes: this.nodes.size });
     this.loop.schedule(0);
   }
@@ -159,6 +160,7 @@ export class Reconciler {
     this.lastEventId = lastId;
     this.refreshOptions();
     this.nodes.reload(this.store, ids);
+    this.facts.loadTargets(ids.filter((id) => this.nodes.get(id)));
   }
 
   private runStep(w: NodeWork): void {

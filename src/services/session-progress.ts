@@ -24,17 +24,12 @@ export function sweepSessions(ctx: ServiceContext, only?: string): SweepResult {
   const nowIso = ctx.now().toISOString();
   const out: SweepResult = { completed: [], unsaved: [] };
   const { store } = ctx;
+  // Looked at in a read first: most sweeps move nothing, and a write transaction costs more
+  // (the write lock; on PostgreSQL its round trips).
+  if (store.read(() => sessionMoves(ctx, only)).length === 0) return out;
   store.write(() => {
-    const one = only === undefined ? undefined : store.sessions.statusOf(only);
-    const sessions: Array<{ name: string; tenant?: string; status: Session['status'] }> = only === undefined ? store.sessions.unfinished() : one ? [{ name: only, status: one }] : [];
-    for (const { name, tenant, status } of sessions) {
-      if (status.status === 'complete') continue;
-      const empty = status.status === 'pending' && store.sessions.get(name, tenant)?.components === '';
-      const members = empty ? [] : [
-        ...store.components.list({ session: name, enabled: true, limit: 1 }),
-        ...store.components.list({ stagedSession: name, limit: 1 }),
-      ];
-      if (sessionIsDone(name, members)) {
+    for (const { name, tenant, status, done, empty } of sessionMoves(ctx, only)) {
+      if (done) {
         store.sessions.setStatus(name, { ...status, status: 'complete', end_time: nowIso, ...(empty ? { error: NO_NODES_ERROR } : {}) }, tenant);
         store.events.record(nowIso, 'session', name, 'complete', empty ? { error: NO_NODES_ERROR } : {}, ctx.actor);
         try {
@@ -43,13 +38,32 @@ export function sweepSessions(ctx: ServiceContext, only?: string): SweepResult {
           out.unsaved.push({ session: name, error: (e as Error).message });
         }
         out.completed.push({ session: name, ...(empty ? { error: NO_NODES_ERROR } : {}) });
-      } else if (status.status === 'pending') {
+      } else {
         store.sessions.setStatus(name, { ...status, status: 'running' }, tenant);
         store.events.record(nowIso, 'session', name, 'running', {}, ctx.actor);
       }
     }
   });
   return out;
+}
+
+/** The sessions whose status moves now: to complete (`done`), or from pending to running. */
+function sessionMoves(ctx: ServiceContext, only?: string): Array<{ name: string; tenant?: string; status: Session['status']; done: boolean; empty: boolean }> {
+  const { store } = ctx;
+  const one = only === undefined ? undefined : store.sessions.statusOf(only);
+  const sessions: Array<{ name: string; tenant?: string; status: Session['status'] }> = only === undefined ? store.sessions.unfinished() : one ? [{ name: only, status: one }] : [];
+  const moves = [];
+  for (const { name, tenant, status } of sessions) {
+    if (status.status === 'complete') continue;
+    const empty = status.status === 'pending' && store.sessions.get(name, tenant)?.components === '';
+    const members = empty ? [] : [
+      ...store.components.list({ session: name, enabled: true, limit: 1 }),
+      ...store.components.list({ stagedSession: name, limit: 1 }),
+    ];
+    const done = sessionIsDone(name, members);
+    if (done || status.status === 'pending') moves.push({ name, ...(tenant !== undefined ? { tenant } : {}), status, done, empty });
+  }
+  return moves;
 }
 
 export interface Halt {

@@ -1,4 +1,4 @@
-import { prepared, type Db } from './db.js';
+import { jsonArrayValues, prepared, type Db } from './db.js';
 import type { InventoryNode } from '../core/types.js';
 import type { PlanIndex } from '../core/session-plan.js';
 import { inventoryIndex, nodeNames } from '../core/inventory.js';
@@ -49,6 +49,13 @@ export class InventoryStore {
   get(xname: string): InventoryNode | undefined {
     const r = this.getStmt.get(xname);
     return r ? fromRow(r) : undefined;
+  }
+
+  /** These nodes by xname (absent: not in the inventory), in one query. */
+  getMany(xnames: string[]): Map<string, InventoryNode> {
+    if (xnames.length === 0) return new Map();
+    return new Map(prepared<[string], Row>(this.db, `SELECT * FROM nodes WHERE xname IN (${jsonArrayValues(this.db)})`)
+      .all(JSON.stringify(xnames)).map((r) => { const n = fromRow(r); return [n.xname, n]; }));
   }
 
   list(): InventoryNode[] {

@@ -161,6 +161,14 @@ export class Store implements StoreEngine {
     return this.driver.dataVersion();
   }
 
+  /**
+   * Changes whenever anything is committed, by this connection or another: a value read in a
+   * transaction stays current while this stays the same.
+   */
+  changeStamp(): string {
+    return `${this.dataVersion()}:${this.commits}`;
+  }
+
   /** Copies the WAL into the database file (TRUNCATE also empties the WAL). */
   checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): void {
     this.driver.checkpoint(mode);
