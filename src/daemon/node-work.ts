@@ -85,6 +85,12 @@ export class NodeTable {
     return this.nodes.values();
   }
 
+  /** Whether bosd still works on a node of this session (stops at the first: usually at once). */
+  anyOfSession(session: string): boolean {
+    for (const w of this.nodes.values()) if (w.component.session === session) return true;
+    return false;
+  }
+
   /** Takes up (or refreshes) a node from its stored row; it is due at once. */
   track(component: Component, rev: number): void {
     const old = this.nodes.get(component.id);

@@ -14,7 +14,9 @@ export function finish(ctx: StepContext, progress: SessionProgress, w: NodeWork,
     progress.checkBudget(w.component.session);
   } else ctx.log.log('info', doneLabel(w.component), { component: w.id, session: w.component.session, phase_before: phaseBefore });
   ctx.nodes.forget(w.id);
-  progress.sweep(w.component.session);
+  // Its session cannot be complete while bosd works on another of its nodes (and the sweep
+  // every second catches what this skips).
+  if (!ctx.nodes.anyOfSession(w.component.session)) progress.sweep(w.component.session);
 }
 
 function doneLabel(c: Component): string {
