@@ -9,6 +9,18 @@ export interface NodeLookup {
   /** xname of the node with this hostname or alias (case-insensitive). */
   xnameByName(name: string): string | undefined;
   xnameByNid(nid: number): string | undefined;
+  /**
+   * A lookup that answers these keys from memory (read in a few queries, not one per name);
+   * what it does not hold it asks as the lookup itself would.
+   */
+  prefetch?(keys: LookupKeys): NodeLookup;
+}
+
+/** What resolving a list of names will ask the inventory. */
+export interface LookupKeys {
+  names: string[];
+  xnames: string[];
+  nids: number[];
 }
 
 export interface ResolvedNodes {
@@ -34,6 +46,7 @@ export function resolveNodeArgs(args: string[], lookup: NodeLookup): ResolvedNod
       if (word.trim() !== '') for (const n of expandHostlist(word.trim())) names.push(n);
     }
   }
+  if (lookup.prefetch) lookup = lookup.prefetch(lookupKeys(names));
   const seen = new Set<string>();
   const unknown = new Set<string>();
   const out: ResolvedNodes = { xnames: [], unknown: [], givenAs: new Map() };
@@ -49,6 +62,19 @@ export function resolveNodeArgs(args: string[], lookup: NodeLookup): ResolvedNod
     if (name !== xname) out.givenAs.set(xname, name);
   }
   return out;
+}
+
+/** The keys resolveNodeName may look up for these names (a malformed xname is left to it to refuse). */
+function lookupKeys(names: string[]): LookupKeys {
+  const keys: LookupKeys = { names, xnames: [], nids: [] };
+  for (const name of names) {
+    if (looksLikeXname(name)) {
+      try { keys.xnames.push(normalizeNodeXname(name)); } catch { /* resolveNodeName throws it */ }
+    }
+    const nid = NID_NAME.exec(name) ?? (/^\d+$/.test(name) ? [name, name] : null);
+    if (nid) keys.nids.push(Number(nid[1]));
+  }
+  return keys;
 }
 
 export function resolveNodeName(name: string, lookup: NodeLookup): string | undefined {

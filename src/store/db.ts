@@ -25,9 +25,15 @@ export function jsonText(db: Db, column: string, path: string[]): string {
   return isPg(db) ? `(${column}::json #>> '{${path.join(',')}}') COLLATE "C"` : `json_extract(${column}, '$.${path.join('.')}')`;
 }
 
+/** A subquery of the integers in a JSON array given as the parameter `?`. */
+export function jsonArrayIntegers(db: Db): string {
+  return isPg(db) ? 'SELECT (json_array_elements_text(?::json))::bigint' : 'SELECT value FROM json_each(?)';
+}
+
 /** A subquery of the strings in a JSON array given as the parameter `?`. */
-export function jsonArrayValues(db: Db): string {
-  return isPg(db) ? 'SELECT json_array_elements_text(?::json) COLLATE "C"' : 'SELECT value FROM json_each(?)';
+export function jsonArrayValues(db: Db, bytewise = true): string {
+  // Not bytewise: compared in the other side's collation (a NOCASE column's).
+  return isPg(db) ? `SELECT json_array_elements_text(?::json)${bytewise ? ' COLLATE "C"' : ''}` : 'SELECT value FROM json_each(?)';
 }
 
 const statementCache = new WeakMap<SqliteDb, Map<string, Database.Statement>>();

@@ -1,5 +1,6 @@
-import { jsonArrayValues, prepared, type Db } from './db.js';
+import { jsonArrayIntegers, jsonArrayValues, prepared, type Db } from './db.js';
 import type { InventoryNode } from '../core/types.js';
+import type { LookupKeys, NodeLookup } from '../core/node-names.js';
 import type { PlanIndex } from '../core/session-plan.js';
 import { inventoryIndex, nodeNames } from '../core/inventory.js';
 
@@ -72,6 +73,29 @@ export class InventoryStore {
 
   xnameByName(name: string): string | undefined {
     return this.byNameStmt.get(name)?.xname;
+  }
+
+  /**
+   * Answers these keys from three queries. A key they did not find is not there (names compare
+   * ASCII-case-insensitively, as NOCASE does), except a name with other letters: asked again.
+   */
+  prefetch(keys: LookupKeys): NodeLookup {
+    const values = jsonArrayValues(this.db);
+    const fold = (n: string) => n.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+    const byName = new Map(keys.names.length === 0 ? [] : prepared<[string], { name: string; xname: string }>(this.db, `SELECT name, xname FROM node_names WHERE name IN (${jsonArrayValues(this.db, false)})`)
+      .all(JSON.stringify(keys.names)).map((r) => [fold(r.name), r.xname]));
+    const xnames = new Set(keys.xnames.length === 0 ? [] : prepared<[string], { xname: string }>(this.db, `SELECT xname FROM nodes WHERE xname IN (${values})`)
+      .all(JSON.stringify(keys.xnames)).map((r) => r.xname));
+    const byNid = new Map(keys.nids.length === 0 ? [] : prepared<[string], { nid: number; xname: string }>(this.db, `SELECT nid, xname FROM nodes WHERE nid IN (${jsonArrayIntegers(this.db)})`)
+      .all(JSON.stringify(keys.nids)).map((r) => [Number(r.nid), r.xname]));
+    const asked = new Set(keys.names.map(fold));
+    const askedXnames = new Set(keys.xnames);
+    const askedNids = new Set(keys.nids);
+    return {
+      hasXname: (x) => xnames.has(x) || (!askedXnames.has(x) && this.hasXname(x)),
+      xnameByName: (n) => byName.get(fold(n)) ?? (asked.has(fold(n)) && /^[\x00-\x7f]*$/.test(n) ? undefined : this.xnameByName(n)),
+      xnameByNid: (nid) => byNid.get(nid) ?? (askedNids.has(nid) ? undefined : this.xnameByNid(nid)),
+    };
   }
 
   xnameByNid(nid: number): string | undefined {
