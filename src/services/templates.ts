@@ -44,7 +44,8 @@ function withTenant(ctx: ServiceContext, t: SessionTemplate): SessionTemplate {
 /** BOS's 404 names the tenant it looked in (controllers/utils.py _404_tenanted_resource_not_found). */
 function notFound(ctx: ServiceContext, name: string): Error {
   const tenant = tenantKey(ctx);
-  return bosError('BOS_TEMPLATE_NOT_FOUND', `session template "${name}"${tenant ? ` of tenant "${tenant}"` : ''} does not exist`);
+  // JSON quoting: a name with a newline or quote (from a script's bad argument) stays one line.
+  return bosError('BOS_TEMPLATE_NOT_FOUND', `session template ${JSON.stringify(name)}${tenant ? ` of tenant ${JSON.stringify(tenant)}` : ''} does not exist`);
 }
 
 function check(ctx: ServiceContext, t: SessionTemplate): void {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { bosError, isBosError } from '../../core/errors.js';
+import { bosError, isBosError, oneLine } from '../../core/errors.js';
 import { checkName, quickTemplate } from '../../core/template.js';
 import type { BootSet, SessionTemplate } from '../../core/types.js';
 import type { TemplateBody } from '../../services/templates.js';
@@ -261,7 +261,7 @@ export async function runDelete(o: { names: string[] }, deps: RunDeps): Promise<
     } catch (e) {
       if (names.length === 1) throw e;
       failed++;
-      deps.io.err(`bosctl: ${(e as Error).message}\n`);
+      deps.io.err(`bosctl: ${oneLine((e as Error).message)}\n`);
     }
   }
   if (failed > 0) throw new CommandFailed('BOS_TEMPLATE_NOT_DELETED', `${failed} of ${names.length} template(s) not deleted`);
