@@ -135,11 +135,6 @@ export class ComponentStore {
       AND (${art('kernel')} OR ${art('initrd')} OR ${art('kernel_parameters')}) ORDER BY id`).all(iso).map(fromRow);
   }
 
-  /** The component's revision alone (cheap: no JSON to parse). */
-  revisionOf(id: string): number | undefined {
-    return prepared<[string], { rev: number }>(this.db, 'SELECT rev FROM components WHERE id = ?').get(id)?.rev;
-  }
-
   /** Active components with their revisions, for the daemon's start. */
   activeVersioned(): Array<{ component: Component; rev: number }> {
     return prepared<[], Row>(this.db, "SELECT * FROM components WHERE enabled = 1 AND status_override <> 'failed' ORDER BY id").all()

@@ -137,7 +137,7 @@ describe.each(ENGINES)('the store on %s', (engine) => {
     expect(out.map((r) => (typeof r === 'string' ? r : r.rev))).toEqual([a.rev + 1, b.rev + 1, a.rev + 2, 'gone']);
     const stored = s.read(() => s.components.getVersioned('x1c0s0b0n0'))!;
     expect(stored).toMatchObject({ rev: a.rev + 2, component: { error: `first+second@${a.rev + 1}` } });
-    expect(s.read(() => s.components.revisionOf('x1c0s0b0n1'))).toBe(b.rev + 1);
+    expect(s.read(() => s.components.revisions(['x1c0s0b0n1']).get('x1c0s0b0n1'))).toBe(b.rev + 1);
     s.close();
   });
 
@@ -195,7 +195,7 @@ describe.each(ENGINES)('the store on %s', (engine) => {
     exercise(s);
     s.read(() => {
       expect(s.options.get()).toMatchObject({ max_boot_wait_time: 10, clear_stage: true, polling_frequency: 15 });
-      expect(s.components.revisionOf('x1000c0s1b0n0')).toBe(1);
+      expect(s.components.revisions(['x1000c0s1b0n0']).get('x1000c0s1b0n0')).toBe(1);
       expect(s.components.list({ ids: ['x1000c0s1b0n0', 'x1000c0s_b0n0', 'nope'] }).map((c) => c.id)).toEqual(['x1000c0s1b0n0', 'x1000c0s_b0n0']);
       expect(s.components.list({ startAfterId: 'x1000c0s0b0n0', limit: 1 }).map((c) => c.id)).toEqual(['x1000c0s1b0n0']);
       expect(s.components.actualStatesBefore('2026-02-01').map((c) => c.id)).toEqual(['x1000c0s0b0n0', 'x1000c0s1b0n0', 'x1000c0s_b0n0']);
