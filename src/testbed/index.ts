@@ -8,6 +8,7 @@ import { realDrivers, startBosd, type RunningBosd } from '../daemon/bosd.js';
 import { createLogger, type Logger } from '../daemon/log.js';
 import { LocalBackend } from '../services/local-backend.js';
 import { startSimulator, type SimOptions, type Simulator } from '../sim/index.js';
+import { testbedPostgresDatabase } from './postgres.js';
 
 /**
  * A whole cluster on one machine: the simulator (BSS, CFS, BMCs, nodes), a database with
@@ -26,7 +27,10 @@ export interface TestbedOptions {
   startBosd?: boolean;
   /** bosd's clocks (a test may move its wall clock). */
   clock?: { wall?: () => number; mono?: () => number };
-  /** The database: a postgres:// URL (src/testbed/postgres.ts); default bosd.db in the testbed's directory. */
+  /**
+   * The database: a postgres:// URL (src/testbed/postgres.ts); default a fresh database on the
+   * server BOSCTL_TESTBED_POSTGRES names, else bosd.db in the testbed's directory.
+   */
   db?: string;
 }
 
@@ -46,7 +50,7 @@ export interface Testbed {
 
 export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
   const dir = mkdtempSync(join(tmpdir(), 'bosctl-testbed-'));
-  const dbPath = o.db ?? join(dir, 'bosd.db');
+  const dbPath = o.db ?? testbedPostgresDatabase() ?? join(dir, 'bosd.db');
   const sim = await startSimulator(o.sim);
   const credentialsFile = join(dir, 'redfish-credentials.json');
   writeFileSync(credentialsFile, JSON.stringify({ refs: { sim: sim.credentials } }), { mode: 0o600 });

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { PgDriver } from '../store/pg/driver.js';
 
 /**
  * A throwaway PostgreSQL server for tests and benchmarks: initdb + pg_ctl in a fresh temp
@@ -197,3 +198,23 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresSe
   };
 }
 
+
+/**
+ * Where a testbed keeps its database when BOSCTL_TESTBED_POSTGRES names a server (the URL of
+ * any of its databases, as a superuser): a fresh database there, made now; else undefined (a
+ * SQLite file). It is how the daemon suites run again on PostgreSQL (vitest.config.ts).
+ */
+export function testbedPostgresDatabase(): string | undefined {
+  const server = process.env.BOSCTL_TESTBED_POSTGRES;
+  if (!server) return undefined;
+  const name = `tb${process.pid}_${++serial}_${Math.random().toString(36).slice(2, 8)}`;
+  const { driver } = PgDriver.connect(server);
+  try {
+    driver.db.query(`CREATE DATABASE "${name}"`, []);
+  } finally {
+    driver.close();
+  }
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  return u.toString();
+}

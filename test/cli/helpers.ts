@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { PgDriver } from '../../src/store/pg/driver.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BIN = join(ROOT, 'bin', 'bosctl.js');
@@ -150,6 +151,7 @@ function plainValue(v: unknown): unknown {
  * equal dumps mean equal contents. Opened read-only.
  */
 export function dump(dbPath: string): Dump {
+  if (dbPath.startsWith('postgres://')) return dumpPostgres(dbPath);
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const user_version = db.pragma('user_version', { simple: true }) as number;
@@ -163,6 +165,21 @@ export function dump(dbPath: string): Dump {
     return { user_version, schema, tables };
   } finally {
     db.close();
+  }
+}
+
+/** The same for a PostgreSQL database: its schema version, columns, and rows in primary-key order. */
+function dumpPostgres(url: string): Dump {
+  const { driver } = PgDriver.connect(url);
+  try {
+    const user_version = driver.version() ?? 0;
+    const schema = driver.db.query(`SELECT table_name, column_name, data_type, column_default, is_nullable FROM information_schema.columns
+      WHERE table_schema = current_schema() ORDER BY table_name COLLATE "C", ordinal_position`, []).rows as Row[];
+    const tables: Record<string, Row[]> = {};
+    for (const name of driver.tableNames()) tables[name] = driver.rows(name) as Row[];
+    return { user_version, schema, tables };
+  } finally {
+    driver.close();
   }
 }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HealthBoard, nextCheckDelay, startMonitor, type Scheduler } from '../../src/daemon/health.js';
 import { bosdExitCode, EXIT_STATUS } from '../../src/daemon/exit-code.js';
 import { bosError } from '../../src/core/errors.js';
+import { suiteDatabase } from '../store/engines.js';
 
 function fakeScheduler() {
   const pending: Array<{ fn: () => void; ms: number; cancelled: boolean }> = [];
@@ -126,7 +127,7 @@ describe('GET /v2/healthz and /v2/healthz/dependencies', () => {
     const { Store } = await import('../../src/store/store.js');
     const { createToken } = await import('../../src/services/tokens.js');
     const dir = mkdtempSync(join(tmpdir(), 'bosctl-healthz-'));
-    const store = Store.open(join(dir, 'bosd.db'));
+    const store = Store.open(suiteDatabase(dir));
     const health = new HealthBoard();
     const server = createServer(createApi({ store, now: () => new Date(), version: '0.1.0', onChange() {}, log() {}, health }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

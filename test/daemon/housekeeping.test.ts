@@ -9,13 +9,14 @@ import { Store } from '../../src/store/store.js';
 import { cleanupCompletedSessions, expireActualStates } from '../../src/services/housekeeping.js';
 import { Reconciler } from '../../src/daemon/reconciler.js';
 import { createLogger } from '../../src/daemon/log.js';
+import { suiteDatabase } from '../store/engines.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 function store(): Store {
   const d = mkdtempSync(join(tmpdir(), 'bosctl-housekeeping-'));
   dirs.push(d);
-  return Store.open(join(d, 'bosd.db'));
+  return Store.open(suiteDatabase(d));
 }
 const NOW = new Date('2026-11-25T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3600_000).toISOString();

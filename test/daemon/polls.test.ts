@@ -16,6 +16,7 @@ import { Reconciler } from '../../src/daemon/reconciler.js';
 import { createLogger } from '../../src/daemon/log.js';
 import type { CfsState, ConfigDriver, PowerTarget } from '../../src/daemon/drivers.js';
 import { FakeTime } from './fake-time.js';
+import { suiteDatabase } from '../store/engines.js';
 
 const V1: BootArtifacts = { kernel: 's3://img/v1/kernel', initrd: 's3://img/v1/initrd', kernel_parameters: 'v1' };
 const V2: BootArtifacts = { kernel: 's3://img/v2/kernel', initrd: 's3://img/v2/initrd', kernel_parameters: 'v2' };
@@ -101,7 +102,7 @@ afterEach(async () => {
 function bed(options: Partial<Options>, nodes: Array<{ id: string; power: PowerState; component: Partial<Component> }>, withCfs = false) {
   const d = mkdtempSync(join(tmpdir(), 'bosctl-polls-'));
   dirs.push(d);
-  const store = Store.open(join(d, 'bosd.db'));
+  const store = Store.open(suiteDatabase(d));
   const time = new FakeTime();
   const bmcs = new SlowBmcs(time);
   const cfs = withCfs ? new SlowCfs(time) : null;

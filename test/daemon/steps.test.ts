@@ -18,6 +18,7 @@ import { createLogger } from '../../src/daemon/log.js';
 import type { PowerTarget } from '../../src/daemon/drivers.js';
 import { IntegrationError } from '../../src/integrations/errors.js';
 import { FakeTime } from './fake-time.js';
+import { suiteDatabase } from '../store/engines.js';
 
 const V1: BootArtifacts = { kernel: 's3://img/v1/kernel', initrd: 's3://img/v1/initrd', kernel_parameters: 'v1' };
 const V2: BootArtifacts = { kernel: 's3://img/v2/kernel', initrd: 's3://img/v2/initrd', kernel_parameters: 'v2' };
@@ -67,7 +68,7 @@ afterEach(async () => {
 function bed(options: Partial<Options>, nodes: Array<{ id: string; power: PowerState; component: Partial<Component> }>) {
   const d = mkdtempSync(join(tmpdir(), 'bosctl-steps-'));
   dirs.push(d);
-  const store = Store.open(join(d, 'bosd.db'));
+  const store = Store.open(suiteDatabase(d));
   const time = new FakeTime();
   const bmcs = new FakeBmcs();
   const bss = new FakeBss();

@@ -3,6 +3,7 @@ import type { Component } from '../../src/core/types.js';
 import { startTestbed, waitFor, type Testbed } from '../../src/testbed/index.js';
 import type { SimOptions } from '../../src/sim/index.js';
 import type { Store } from '../../src/store/store.js';
+import { pgError } from '../../src/store/pg/errors.js';
 
 /**
  * DESIGN §2: deadlines run on the monotonic clock, and a moved wall clock, a restart or a full
@@ -37,15 +38,16 @@ async function expectOneCycleEach(t: Testbed, ids: string[]): Promise<void> {
   }
 }
 
-/** Makes every write transaction fail as SQLite does on a full disk, until restored. */
+/** Makes every write transaction fail as the engine does on a full disk (SQLite's file, PostgreSQL's server), until restored. */
 function fillDisk(store: Store): () => void {
-  const db = store.db as unknown as { transaction: (fn: () => unknown) => Record<string, () => unknown> };
-  const real = db.transaction.bind(db);
-  db.transaction = (fn) => {
-    const tx = real(fn);
-    return { ...tx, immediate: () => { throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); }, deferred: tx.deferred };
+  const driver = (store as unknown as { driver: { engine: string; writeTx: (fn: () => unknown) => unknown } }).driver;
+  const real = driver.writeTx;
+  driver.writeTx = () => {
+    throw driver.engine === 'postgres'
+      ? pgError({ code: '53100', message: 'could not extend file: No space left on device', lost: false }, 'test')
+      : Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   };
-  return () => { db.transaction = real; };
+  return () => { driver.writeTx = real; };
 }
 
 describe('time', () => {

@@ -61,6 +61,34 @@ describe.runIf(PG_RUNS)('the PostgreSQL engine', () => {
     }
   });
 
+  it('writes a transaction\'s queued statements in one message with every value intact, and a failing one rolls all back', async () => {
+    const url = await fresh();
+    const s = Store.open(url);
+    try {
+      const hostile = ["it's", 'back\\slash \\x00', '$1 $2 ?', "'); DROP TABLE events; --", 'line\nbreak', 'ünï €', '"quoted"', 'E\'x\'', ''];
+      const actor = { user: "o'brien\\", via: '$1' };
+      const before = s.read(() => s.events.lastId());
+      s.write(() => {
+        hostile.forEach((h, i) => s.events.record('2026-01-01T00:00:00.000Z', 'component', `x1c0s0b0n${i}`, 'note', { h, i, n: null }, actor));
+      });
+      const got = s.read(() => s.events.ofKind('component')).filter((e) => e.id > before);
+      expect(got.map((e) => e.detail)).toEqual(hostile.map((h, i) => ({ h, i, n: null })));
+      expect(new Set(got.map((e) => `${e.actor}|${e.via}`))).toEqual(new Set([`${actor.user}|${actor.via}`]));
+      // The second insert breaks the primary key: neither row of the transaction stays.
+      expect(() => s.write(() => {
+        s.components.put(newComponent('x1c0s9b0n0'));
+        s.events.record('2026-01-01T00:00:00.000Z', 'component', 'x1c0s9b0n0', 'note', {}, actor);
+        s.tokens.insert({ id: 'dup00000', role: 'admin', node: null, tenant: null, hash: 'a', description: '', created_at: 'x', created_by: 'x', expires_at: null, revoked_at: null });
+        s.tokens.insert({ id: 'dup00000', role: 'admin', node: null, tenant: null, hash: 'b', description: '', created_at: 'x', created_by: 'x', expires_at: null, revoked_at: null });
+      })).toThrow();
+      expect(s.read(() => s.components.get('x1c0s9b0n0'))).toBeUndefined();
+      expect(s.read(() => s.tokens.get('dup00000'))).toBeUndefined();
+      expect(s.read(() => s.events.lastId())).toBe(got[got.length - 1]!.id);
+    } finally {
+      s.close();
+    }
+  });
+
   it('serializes writers of two processes (read-modify-write loses nothing)', async () => {
     const url = await fresh();
     const s = Store.open(url);

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { inCi, postgresMissing, startPostgres, type PostgresServer } from '../../src/testbed/postgres.js';
+import { inCi, postgresMissing, startPostgres, testbedPostgresDatabase, type PostgresServer } from '../../src/testbed/postgres.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -20,7 +20,8 @@ if (PG_WHY_NOT && !inCi()) console.warn(`PostgreSQL cases left out: ${PG_WHY_NOT
 /** Whether the PostgreSQL cases run (in CI they always do, and fail when PostgreSQL is missing). */
 export const PG_RUNS = !PG_WHY_NOT || inCi();
 
-export const ENGINES: Engine[] = PG_RUNS ? ['sqlite', 'postgres'] : ['sqlite'];
+// In the daemon suites' PostgreSQL run (vitest.config.ts) every testbed is on PostgreSQL already.
+export const ENGINES: Engine[] = process.env.BOSCTL_TESTBED_POSTGRES ? ['postgres'] : PG_RUNS ? ['sqlite', 'postgres'] : ['sqlite'];
 
 let server: Promise<PostgresServer> | undefined;
 const dirs: string[] = [];
@@ -54,4 +55,12 @@ export async function freshDatabase(engine: Engine): Promise<string> {
   }
   const s = await pgServer();
   return s.url(await s.createDatabase());
+}
+
+/**
+ * A fresh database for a daemon suite's own store: on the PostgreSQL server of the "on
+ * postgres" run (vitest.config.ts), else bosd.db in `dir`.
+ */
+export function suiteDatabase(dir: string): string {
+  return testbedPostgresDatabase() ?? join(dir, 'bosd.db');
 }

@@ -237,8 +237,9 @@ Each node of the session counts once, in one of:
 
 "node(s)" is their sum. A node keeps its staged state when applied (unless the option
 clear_stage is true) but counts as applied. A staged session stays running while any node
-keeps its stage, as in BOS; --watch ends when no node is staged, on_hold or in a phase
-(or when the session completes), exit 1 if any failed or the failure budget halted it.
+keeps its stage, as in BOS; --watch ends when the session completes, or 2 s after no
+node is staged, on_hold or in a phase (a session that stays running), exit 1 if any
+failed or the failure budget halted it.
 If bosd cannot be reached meanwhile (it restarts), --watch says so once on stderr and
 keeps trying for --retry-for (default ${DEFAULT_RETRY_FOR}), then exits 1.
 
@@ -380,6 +381,9 @@ const RETRY_DELAY_MAX_MS = 10_000;
  * keep its session open).
  * Between looks a spinner on stderr (a terminal only) says how far it is.
  */
+/** How long a watch whose nodes have all settled waits for bosd to mark the session complete. */
+const COMPLETION_GRACE_MS = 2000;
+
 async function followSession(name: string, backend: Backend, deps: Pick<RunDeps, 'io'>, o: FollowOptions): Promise<StatusReport> {
   const p = await deps.io.paint();
   const rate = new RateMeter();
@@ -387,6 +391,7 @@ async function followSession(name: string, backend: Backend, deps: Pick<RunDeps,
   const seenErrors = new Set<string>();
   const spinner = startSpinner(deps.io, `session ${name}`);
   const read = readRetrying(name, backend, deps, o, spinner);
+  let settledAt: number | undefined;
   try {
     for (;;) {
       const r = await read();
@@ -407,11 +412,18 @@ async function followSession(name: string, backend: Backend, deps: Pick<RunDeps,
         }
       }
       const c = r.counts;
-      if (r.session.status.status === 'complete' || unsettledCount(c, r.control.halted_at !== null) === 0) return r;
+      if (r.session.status.status === 'complete') return r;
+      if (unsettledCount(c, r.control.halted_at !== null) === 0) {
+        // bosd marks the session complete just after its last node's write: a moment more shows
+        // that, rather than a last line saying "running". A session that stays running (no bosd,
+        // nodes that keep their stage) ends the watch all the same.
+        settledAt ??= now;
+        if (now - settledAt >= COMPLETION_GRACE_MS) return r;
+      } else settledAt = undefined;
       const waiting = c.staged > 0 ? `, ${c.staged} staged (waiting for apply-staged)` : '';
       const sum = countsSummary(c);
       spinner.text(`session ${name}: ${sum.percentComplete}% complete, ${c.stable} stable, ${c.failed} failed of ${sum.nodes} node(s)${waiting}`);
-      await sleep(o.intervalMs);
+      await sleep(settledAt === undefined ? o.intervalMs : Math.min(o.intervalMs, 250));
     }
   } finally {
     spinner.stop();

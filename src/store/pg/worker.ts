@@ -6,7 +6,8 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import pg from 'pg';
-import { NOTIFIED, REPLY, type Reply, type Request, type WireError, type WorkerInit } from './protocol.js';
+import { withLiterals } from './literals.js';
+import { NOTIFIED, REPLY, type Reply, type Request, type Stmt, type WireError, type WorkerInit } from './protocol.js';
 
 // BIGINT columns hold SQLite's INTEGER values: numbers, as better-sqlite3 returns them.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -105,26 +106,62 @@ async function handle(req: Request): Promise<Reply> {
     }
   }
   const results: Array<{ rows: Array<Record<string, unknown>>; rowCount: number }> = [];
-  for (let i = 0; i < req.stmts.length; i++) {
-    const s = req.stmts[i]!;
+  for (let i = 0; i < req.stmts.length;) {
+    const n = batchLength(req.stmts, i);
     try {
-      let r: pg.QueryResult;
-      if (s.values.length === 0 && !names.has(s.text) && /;\s*\S/.test(s.text)) {
-        // Several statements (DDL): the simple protocol, no parameters.
-        const all = await c.query(s.text) as unknown as pg.QueryResult | pg.QueryResult[];
-        r = Array.isArray(all) ? all[all.length - 1]! : all;
+      if (n > 1) {
+        results.push(...await runBatch(c, req.stmts.slice(i, i + n)));
       } else {
-        let name = names.get(s.text);
-        // Statements are prepared once per connection by name; a bound keeps the server's share small.
-        if (!name && names.size < 2000) { name = `b${names.size + 1}`; names.set(s.text, name); }
-        r = await c.query(name ? { name, text: s.text, values: s.values } : { text: s.text, values: s.values });
+        const r = await runOne(c, req.stmts[i]!);
+        results.push({ rows: r.rows ?? [], rowCount: r.rowCount ?? 0 });
       }
-      results.push({ rows: r.rows ?? [], rowCount: r.rowCount ?? 0 });
     } catch (e) {
       return { ok: false, index: i, error: wire(e, main !== c) };
     }
+    i += n;
   }
   return { ok: true, results };
+}
+
+const MULTI = /;\s*\S/;
+
+async function runOne(c: pg.Client, s: Stmt): Promise<pg.QueryResult> {
+  if (s.values.length === 0 && !names.has(s.text) && MULTI.test(s.text)) {
+    // Several statements (DDL): the simple protocol, no parameters.
+    const all = await c.query(s.text) as unknown as pg.QueryResult | pg.QueryResult[];
+    return Array.isArray(all) ? all[all.length - 1]! : all;
+  }
+  let name = names.get(s.text);
+  // Statements are prepared once per connection by name; a bound keeps the server's share small.
+  if (!name && names.size < 2000) { name = `b${names.size + 1}`; names.set(s.text, name); }
+  return c.query(name ? { name, text: s.text, values: s.values } : { text: s.text, values: s.values });
+}
+
+/**
+ * How many statements from `i` on go to the server as one message: node-postgres waits for
+ * each answer before it sends the next statement, so a transaction's queued writes would cost
+ * a round trip each. A run of single statements (the last may be several, as "NOTIFY; COMMIT")
+ * goes as one simple-protocol message, its values written in as literals.
+ */
+function batchLength(stmts: Stmt[], i: number): number {
+  let n = 0;
+  while (i + n < stmts.length && n < 5000) {
+    const multi = MULTI.test(stmts[i + n]!.text);
+    n++;
+    if (multi) break;
+  }
+  return n;
+}
+
+async function runBatch(c: pg.Client, stmts: Stmt[]): Promise<Array<{ rows: Array<Record<string, unknown>>; rowCount: number }>> {
+  const text = stmts.map((s) => withLiterals(s)).join(';\n');
+  const got = await c.query(text) as unknown as pg.QueryResult | pg.QueryResult[];
+  const all = Array.isArray(got) ? got : [got];
+  // One result per statement; a last text of several statements answers with its last one's.
+  return stmts.map((_, k) => {
+    const r = k < stmts.length - 1 ? all[k]! : all[all.length - 1]!;
+    return { rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
+  });
 }
 
 port.on('message', (req: Request) => {
