@@ -3,7 +3,7 @@ import { allowed, type Permission, type Principal } from '../core/access.js';
 import { bosError, isBosError } from '../core/errors.js';
 import type { Actor } from '../core/types.js';
 import type { ServiceContext } from '../services/context.js';
-import { verifyToken } from '../services/tokens.js';
+import { TokenCache } from '../services/tokens.js';
 import { tenantNodes } from '../services/tenants.js';
 import type { Store } from '../store/store.js';
 import { WriteGroup } from '../services/write-group.js';
@@ -118,6 +118,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   const imageDirs = [...(deps.imageDirs ?? [])];
   const refusals = deps.refusals ?? new RefusalLog({ log: deps.log, wallNow: deps.now });
   const writes = deps.groupWrites === false ? undefined : new WriteGroup(deps.store);
+  const tokens = new TokenCache();
   return (req, res) => {
     void handle(req, res).catch((e) => {
       deps.log('error', 'request failed', { error: (e as Error).message });
@@ -136,7 +137,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
       if (h && !m) missing = { reason: 'malformed' };
       if (m) {
-        const v = deps.store.read(() => verifyToken({ store: deps.store, actor: { user: 'api', via }, now: deps.now }, m[1]));
+        const v = tokens.verify({ store: deps.store, actor: { user: 'api', via }, now: deps.now }, m[1]);
         if ('denied' in v) {
           if (route.perm === 'public') return { role: 'node', node: '', name: 'anonymous' };
           throw refusal(bosError('BOS_UNAUTHORIZED', `${v.denied}: ${via} needs a valid bearer token`), { reason: v.reason, ...(v.tokenId ? { tokenId: v.tokenId } : {}) });
@@ -214,6 +215,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       // bosd's connection gives up on a held lock at once; the request waits for it here, without blocking.
       const work = () => route.handler({ params, query: url.searchParams, body, ctx, deps, principal });
       const result = route.grouped && writes ? await writes.run(work) : await deps.store.retryBusy(work);
+      // A token revoked here stops working here at once (elsewhere within the cache's time).
+      if (route.path.startsWith('/tokens') && req.method !== 'GET') tokens.clear();
       if (result.changed) deps.onChange();
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
       sendJson(res, result.status, result.body);

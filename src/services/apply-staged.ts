@@ -1,6 +1,7 @@
 import { applyStagedRule } from '../core/component.js';
 import { resolveNodeArgs, requireSomeNodes } from '../core/node-names.js';
-import type { ApplyStagedResult, Session } from '../core/types.js';
+import type { ApplyStagedResult, Component, Session } from '../core/types.js';
+import type { NewEvent } from '../store/events.js';
 import { groupChanges, nodeChange, type ChangeGroup, type NodeChange } from '../core/plan-diff.js';
 import { isoNow, tenantScope, type ServiceContext } from './context.js';
 import { ownsNode } from '../core/tenant.js';
@@ -40,6 +41,8 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
     };
     // Every named row in one query, not one per node (one round trip on PostgreSQL).
     const rows = ctx.store.components.getManyVersioned(xnames);
+    const updates: Array<{ component: Component; rev: number }> = [];
+    const events: NewEvent[] = [];
     for (const x of xnames) {
       // Another tenant's node is ignored (BOS: _apply_tenant_limit).
       if (!ownsNode(scope, x)) {
@@ -61,15 +64,18 @@ export function applyStaged(ctx: ServiceContext, xnames: string[], o: ApplyStage
       }
       if (outcome.next) {
         // A node named twice: its second outcome is decided on its first one's row.
-        if (row) { row.rev = ctx.store.components.update(outcome.next, row.rev); row.component = outcome.next; } else ctx.store.components.put(outcome.next);
-        ctx.store.events.record(now, 'component', x, outcome.verdict === 'succeeded' ? 'apply_staged' : 'apply_staged_failed', {
+        if (row) { updates.push({ component: outcome.next, rev: row.rev }); row.rev += 1; row.component = outcome.next; } else ctx.store.components.put(outcome.next);
+        events.push({ at: now, kind: 'component', subject: x, action: outcome.verdict === 'succeeded' ? 'apply_staged' : 'apply_staged_failed', detail: {
           session: staged, ...(outcome.reason ? { reason: outcome.reason } : {}),
-        }, ctx.actor);
+        }, actor: ctx.actor });
       } else if (outcome.verdict === 'ignored' && c) {
         // Nothing changes, but who asked and why it was not applied belongs in its history.
-        ctx.store.events.record(now, 'component', x, 'apply_staged_ignored', { reason: outcome.reason }, ctx.actor);
+        events.push({ at: now, kind: 'component', subject: x, action: 'apply_staged_ignored', detail: { reason: outcome.reason }, actor: ctx.actor });
       }
     }
+    // Every node's row and event in a statement each on PostgreSQL, not two per node.
+    ctx.store.components.updateMany(updates);
+    ctx.store.events.recordMany(events);
   };
   if (o.dryRun) {
     ctx.store.read(run);

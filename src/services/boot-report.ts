@@ -1,5 +1,6 @@
 import { bosError } from '../core/errors.js';
 import type { Component } from '../core/types.js';
+import { withStatus } from '../core/component.js';
 import { isoNow, type ServiceContext } from './context.js';
 
 export interface BootReport {
@@ -22,8 +23,9 @@ export function recordBootReport(ctx: ServiceContext, id: string, report: BootRe
   }
   const now = isoNow(ctx);
   return ctx.store.write(() => {
-    const c = ctx.store.components.get(id);
-    if (!c) throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${id}" does not exist`);
+    const v = ctx.store.components.getVersioned(id);
+    const c = v?.component;
+    if (!v || !c) throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${id}" does not exist`);
     const powering = c.enabled && c.status.phase !== '' && c.last_action.action !== 'powering_on';
     if (powering) {
       throw bosError('BOS_CONFLICT', `component ${id} is being powered off by bosd (${c.last_action.action ?? 'pending'}); report again after it boots`);
@@ -33,12 +35,12 @@ export function recordBootReport(ctx: ServiceContext, id: string, report: BootRe
       ...c,
       actual_state: { ...(artifacts ? { boot_artifacts: artifacts } : {}), bss_token: report.bss_token, last_updated: now },
     };
-    ctx.store.components.put(next);
+    ctx.store.components.update(next, v.rev);
     ctx.store.events.record(now, 'component', id, 'boot_reported', {
       kernel: artifacts?.kernel ?? '', known_token: artifacts !== undefined,
     }, ctx.actor);
     return {
-      component: ctx.store.components.get(id)!,
+      component: withStatus(next),
       warning: artifacts ? undefined : `component ${id} reported a BSS token bosd did not write; its boot artifacts are unknown`,
     };
   });

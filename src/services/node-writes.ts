@@ -1,6 +1,7 @@
 import { withStatus, zeroEventStats } from '../core/component.js';
 import type { Actor, BootArtifacts, Component } from '../core/types.js';
 import type { Store } from '../store/store.js';
+import type { NewEvent } from '../store/events.js';
 
 /**
  * The reconciler's writes of component rows, many nodes' in one transaction. Each write is a
@@ -29,27 +30,54 @@ export type NodeWriteResult = { rev: number; component: Component } | 'conflict'
 
 export function commitNodeWrites(store: Store, items: NodeWrite[], nowIso: string, actor: Actor = RECONCILER_ACTOR): Promise<NodeWriteResult[]> {
   return store.writeAsync(() => {
-    // Every known row's revision in one query (one round trip on PostgreSQL, not one per node).
+    // What the group needs is read in three queries and written in a few statements, not a
+    // round trip per node on PostgreSQL: the known rows' revisions, the other rows, and the
+    // last stable states of the nodes that become stable.
     const revs = store.components.revisions(items.flatMap((it) => (it.known ? [it.id] : [])));
-    return items.map((it) => commitOne(store, it, revs, nowIso, actor));
+    const fresh = store.components.getManyVersioned([...new Set(items.filter((it) => !isCurrent(it, revs)).map((it) => it.id))]);
+    const group: Group = {
+      revs, fresh, written: new Map(), updates: [], events: [],
+      lastStable: store.components.lastStableMany([...new Set(items.filter((it) => it.stable).map((it) => it.id))]),
+    };
+    const results = items.map((it) => commitOne(store, it, group, nowIso, actor));
+    store.components.updateMany(group.updates);
+    store.events.recordMany(group.events);
+    return results;
   });
 }
 
-function commitOne(store: Store, it: NodeWrite, revs: Map<string, number>, nowIso: string, actor: Actor): NodeWriteResult {
-  const v = it.known && revs.get(it.id) === it.known.rev ? it.known : store.components.getVersioned(it.id);
+/** A group's reads, and its writes waiting for the end of the group. */
+interface Group {
+  revs: Map<string, number>;
+  fresh: Map<string, { component: Component; rev: number }>;
+  lastStable: Map<string, Component['desired_state']>;
+  /** Rows as this group left them (a later item of the same node starts from there). */
+  written: Map<string, { component: Component; rev: number }>;
+  updates: Array<{ component: Component; rev: number }>;
+  events: NewEvent[];
+}
+
+const isCurrent = (it: NodeWrite, revs: Map<string, number>) => it.known !== undefined && revs.get(it.id) === it.known.rev;
+
+function commitOne(store: Store, it: NodeWrite, g: Group, nowIso: string, actor: Actor): NodeWriteResult {
+  const v = g.written.get(it.id) ?? (isCurrent(it, g.revs) ? it.known : g.fresh.get(it.id));
   if (!v) return 'gone';
   const next = it.fn(v.component, v.rev);
   if (next === 'conflict') return 'conflict';
   if (it.bssToken) store.bssTokens.put(it.bssToken.token, it.bssToken.artifacts, nowIso);
   let final = next ?? v.component;
   if (it.stable) {
-    store.components.setLastStable(it.id, final.desired_state);
+    store.components.setLastStable(it.id, final.desired_state, g.lastStable.get(it.id));
+    g.lastStable.set(it.id, final.desired_state);
     // BOS's status operator on success: disabled, and the event's attempt counters reset (operators/status.py).
     final = { ...final, enabled: false, error: '', event_stats: zeroEventStats(), status: { ...final.status, phase: '', status_override: '' } };
   }
-  const rev = next !== undefined || it.stable ? store.components.update(final, v.rev) : undefined;
-  // A later item of the same node in this group sees this write.
-  if (rev !== undefined && revs.has(it.id)) revs.set(it.id, rev);
-  if (it.event) store.events.record(nowIso, 'component', it.id, it.event.action, { ...it.event.detail, session: final.session }, actor);
+  let rev: number | undefined;
+  if (next !== undefined || it.stable) {
+    g.updates.push({ component: final, rev: v.rev });
+    rev = v.rev + 1;
+    g.written.set(it.id, { component: final, rev });
+  }
+  if (it.event) g.events.push({ at: nowIso, kind: 'component', subject: it.id, action: it.event.action, detail: { ...it.event.detail, session: final.session }, actor });
   return rev === undefined ? 'unchanged' : { rev, component: withStatus(final) };
 }

@@ -76,6 +76,42 @@ const ID_PART = /^bos_([a-z0-9]{8})_/;
 
 /** The principal a bearer secret stands for, or why not (never echoing the secret). */
 export function verifyToken(ctx: ServiceContext, secret: string): Principal | TokenDenial {
+  const v = checkToken(ctx, secret, hash(secret));
+  return 'denied' in v ? v : v.principal;
+}
+
+/**
+ * verifyToken with a short memory of the tokens it accepted, for the API: a fleet's nodes
+ * share one token, and each boot report would read it from the database again (a round trip
+ * on PostgreSQL). A token revoked elsewhere (bosctl on the admin node, another bosd) is
+ * refused at most `ttlMs` later; clear() forgets all at once (this process revoked one).
+ * Refusals are not remembered. Kept by the secret's SHA-256, never the secret.
+ */
+export class TokenCache {
+  private readonly accepted = new Map<string, { principal: Principal; until: number; expiresAt: number | null }>();
+
+  constructor(private readonly ttlMs = 2000, private readonly mono: () => number = () => performance.now()) {}
+
+  verify(ctx: ServiceContext, secret: string): Principal | TokenDenial {
+    const key = hash(secret);
+    const hit = this.accepted.get(key);
+    if (hit && hit.until > this.mono() && (hit.expiresAt === null || hit.expiresAt > ctx.now().getTime())) return hit.principal;
+    const v = ctx.store.read(() => checkToken(ctx, secret, key));
+    if ('denied' in v) {
+      this.accepted.delete(key);
+      return v;
+    }
+    if (this.accepted.size >= 1000) this.accepted.clear();
+    this.accepted.set(key, { principal: v.principal, until: this.mono() + this.ttlMs, expiresAt: v.expiresAt });
+    return v.principal;
+  }
+
+  clear(): void {
+    this.accepted.clear();
+  }
+}
+
+function checkToken(ctx: ServiceContext, secret: string, secretHash: string): { principal: Principal; expiresAt: number | null } | TokenDenial {
   const m = SECRET.exec(secret);
   if (!m) {
     const id = ID_PART.exec(secret)?.[1];
@@ -85,9 +121,12 @@ export function verifyToken(ctx: ServiceContext, secret: string): Principal | To
   const r = ctx.store.tokens.get(tokenId);
   if (!r) return { denied: 'unknown token', reason: 'unknown', tokenId };
   const a = Buffer.from(r.hash, 'hex');
-  const b = Buffer.from(hash(secret), 'hex');
+  const b = Buffer.from(secretHash, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return { denied: 'unknown token', reason: 'unknown', tokenId };
   if (r.revoked_at) return { denied: `token ${r.id} was revoked`, reason: 'revoked', tokenId };
   if (r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime()) return { denied: `token ${r.id} expired`, reason: 'expired', tokenId };
-  return { role: r.role, node: r.node, name: `token:${r.id}`, ...(r.tenant ? { tenant: r.tenant } : {}) };
+  return {
+    principal: { role: r.role, node: r.node, name: `token:${r.id}`, ...(r.tenant ? { tenant: r.tenant } : {}) },
+    expiresAt: r.expires_at ? Date.parse(r.expires_at) : null,
+  };
 }

@@ -1,4 +1,4 @@
-import { jsonArrayValues, jsonText, prepared, type Db } from './db.js';
+import { isPg, jsonArrayValues, jsonText, prepared, type Db } from './db.js';
 import type { Component } from '../core/types.js';
 import { withStatus, zeroEventStats } from '../core/component.js';
 
@@ -108,6 +108,28 @@ export class ComponentStore {
     return rev + 1;
   }
 
+  /**
+   * As update() for each item in order, where `rev` is the row's revision before that item
+   * (read in this write transaction). On PostgreSQL one statement writes them all, each row
+   * once with its last item, at revision rev + 1 of that item.
+   */
+  updateMany(items: Array<{ component: Component; rev: number }>): void {
+    if (!isPg(this.db) || items.length < 2) {
+      for (const it of items) this.update(it.component, it.rev);
+      return;
+    }
+    const last = new Map<string, { component: Component; rev: number }>();
+    for (const it of items) last.set(it.component.id, it);
+    const rows = [...last.values()].map((it) => ({ ...toParams(it.component), rev: it.rev + 1 }));
+    const text = (k: string) => `e->>'${k}' AS ${k}`;
+    const int = (k: string) => `(e->>'${k}')::bigint AS ${k}`;
+    const cols = ['phase', 'status_override', 'session', 'staged_session', 'error', 'actual_state', 'desired_state', 'staged_state', 'last_action', 'event_stats'];
+    prepared(this.db, `UPDATE components AS c SET rev = v.rev, enabled = v.enabled, retry_policy = v.retry_policy, ${cols.map((k) => `${k} = v.${k}`).join(', ')}
+      FROM (SELECT e->>'id' COLLATE "C" AS id, ${int('rev')}, ${int('enabled')}, ${int('retry_policy')}, ${cols.map(text).join(', ')}
+        FROM jsonb_array_elements(?::jsonb) AS e) AS v
+      WHERE c.id = v.id`).run(JSON.stringify(rows));
+  }
+
   /** These components with their revisions, by id (absent: no such component), in one query. */
   getManyVersioned(ids: string[]): Map<string, { component: Component; rev: number }> {
     if (ids.length === 0) return new Map();
@@ -162,10 +184,12 @@ export class ComponentStore {
     return (prepared<unknown[], Row>(this.db, sql).all(...params)).map(fromRow);
   }
 
-  /** The state a node was last stable on (kept beside the BOS fields, for rollback). */
-  setLastStable(id: string, state: Component['desired_state']): void {
+  /**
+   * The state a node was last stable on (kept beside the BOS fields, for rollback), given
+   * `prev`, its last stable state as read in this transaction (lastStable, lastStableMany).
+   */
+  setLastStable(id: string, state: Component['desired_state'], prev: Component['desired_state'] | undefined): void {
     // The state before becomes the previous one, unless the node is stable on the same again.
-    const prev = this.lastStable(id);
     const same = JSON.stringify(prev?.boot_artifacts ?? null) === JSON.stringify(state.boot_artifacts ?? null) && (prev?.configuration ?? '') === (state.configuration ?? '');
     if (same) return;
     prepared(this.db, 'UPDATE components SET previous_stable_state = last_stable_state, last_stable_state = ? WHERE id = ?').run(JSON.stringify(state), id);
@@ -174,6 +198,13 @@ export class ComponentStore {
   previousStable(id: string): Component['desired_state'] | undefined {
     const r = prepared<[string], { s: string }>(this.db, 'SELECT previous_stable_state AS s FROM components WHERE id = ?').get(id);
     return r ? JSON.parse(r.s) : undefined;
+  }
+
+  /** lastStable() of each of these nodes (absent: no such node), in one query. */
+  lastStableMany(ids: string[]): Map<string, Component['desired_state']> {
+    if (ids.length === 0) return new Map();
+    return new Map(prepared<[string], { id: string; s: string }>(this.db, `SELECT id, last_stable_state AS s FROM components WHERE id IN (${jsonArrayValues(this.db)})`)
+      .all(JSON.stringify(ids)).map((r) => [r.id, JSON.parse(r.s)]));
   }
 
   lastStable(id: string): Component['desired_state'] | undefined {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefusalLog } from '../../src/api/refusal-log.js';
 import { routes } from '../../src/api/routes/index.js';
 import { createApi, persistRefusals } from '../../src/api/server.js';
-import { createToken, revokeToken, verifyToken } from '../../src/services/tokens.js';
+import { createToken, revokeToken, TokenCache, verifyToken } from '../../src/services/tokens.js';
 import { Store } from '../../src/store/store.js';
 import { databaseBytes, dump, problemShape, startApi, templateBody, XNAMES, type Harness, type LogLine, type Reply } from './helpers.js';
 
@@ -441,5 +441,35 @@ describe('refused requests are counted and rate-limited, not stored one by one',
     expect(verifyToken(ctx, 'garbage')).toEqual({ denied: 'malformed token', reason: 'malformed' });
     expect(verifyToken(ctx, 'bos_zzzzzzzz_short')).toEqual({ denied: 'malformed token', reason: 'malformed', tokenId: 'zzzzzzzz' });
     expect(verifyToken(ctx, `bos_zzzzzzzz_${'A'.repeat(43)}`)).toMatchObject({ reason: 'unknown', tokenId: 'zzzzzzzz' });
+  });
+
+  it('the API\'s token cache: a token revoked behind its back is refused after its time, an expired one at once, a cleared one at once', () => {
+    let cacheMs = 0;
+    let wallMs = Date.parse('2026-01-01T00:00:00Z') + mono;
+    const ctx = { store, actor: { user: 'test', via: 'test' }, now: () => new Date(wallMs) };
+    const cache = new TokenCache(2000, () => cacheMs);
+    const t = createToken(ctx, { role: 'wlm' });
+    secrets.push(t.secret);
+    expect(cache.verify(ctx, t.secret)).toMatchObject({ role: 'wlm', name: `token:${t.token.id}` });
+    // Revoked by another process (bosctl on the admin node): remembered until the time is up.
+    revokeToken(ctx, t.token.id);
+    cacheMs += 1999;
+    expect(cache.verify(ctx, t.secret)).toMatchObject({ role: 'wlm' });
+    cacheMs += 1;
+    expect(cache.verify(ctx, t.secret)).toMatchObject({ reason: 'revoked' });
+    // Expiry is the wall clock's, checked on every use.
+    const e = createToken(ctx, { role: 'wlm', expires: '1h' });
+    secrets.push(e.secret);
+    expect(cache.verify(ctx, e.secret)).toMatchObject({ role: 'wlm' });
+    wallMs += 3600_000;
+    expect(cache.verify(ctx, e.secret)).toMatchObject({ reason: 'expired' });
+    wallMs -= 3600_000;
+    // clear(): a revocation through this API takes effect at once.
+    const c = createToken(ctx, { role: 'wlm' });
+    secrets.push(c.secret);
+    expect(cache.verify(ctx, c.secret)).toMatchObject({ role: 'wlm' });
+    revokeToken(ctx, c.token.id);
+    cache.clear();
+    expect(cache.verify(ctx, c.secret)).toMatchObject({ reason: 'revoked' });
   });
 });

@@ -11,6 +11,7 @@ import { ENGINES, freshDatabase, PG_RUNS } from './engines.js';
 import { exercise } from './exercise.js';
 import { commitNodeWrites } from '../../src/services/node-writes.js';
 import { resolveNodeArgs } from '../../src/core/node-names.js';
+import type { Component } from '../../src/core/types.js';
 
 const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'bosctl-store-')); dirs.push(d); return d; };
@@ -138,6 +139,31 @@ describe.each(ENGINES)('the store on %s', (engine) => {
     const stored = s.read(() => s.components.getVersioned('x1c0s0b0n0'))!;
     expect(stored).toMatchObject({ rev: a.rev + 2, component: { error: `first+second@${a.rev + 1}` } });
     expect(s.read(() => s.components.revisions(['x1c0s0b0n1']).get('x1c0s0b0n1'))).toBe(b.rev + 1);
+    s.close();
+  });
+
+  it('a group\'s rows, events and stable states are written whole: events in order, last and previous stable states kept per node', async () => {
+    const s = await open();
+    const ids = ['x1c0s0b0n0', 'x1c0s0b0n1', 'x1c0s0b0n2'];
+    s.write(() => { for (const id of ids) s.components.put(newComponent(id)); });
+    const state = (k: string) => ({ boot_artifacts: { kernel: k, initrd: 'i', kernel_parameters: '' }, configuration: '' });
+    const stableOn = (k: string) => (cur: Component) => ({ ...cur, desired_state: state(k) });
+    const before = s.read(() => s.events.lastId());
+    const group = (k: string) => commitNodeWrites(s, ids.map((id, i) => ({ id, fn: stableOn(k), stable: i !== 2, event: { action: `stable-${k}`, detail: { i } } })), '2026-01-01T00:00:00Z');
+    await group('v1');
+    await group('v2');
+    // The same again: a node stable on its last state keeps its previous one.
+    await group('v2');
+    for (const id of ids.slice(0, 2)) {
+      expect(s.read(() => s.components.lastStable(id))?.boot_artifacts?.kernel, id).toBe('v2');
+      expect(s.read(() => s.components.previousStable(id))?.boot_artifacts?.kernel, id).toBe('v1');
+    }
+    expect(s.read(() => s.components.lastStable(ids[2]))).toEqual({});
+    expect(s.read(() => s.components.revisions(ids))).toEqual(new Map(ids.map((id) => [id, 3])));
+    const events = s.read(() => s.events.ofKind('component')).filter((e) => e.id > before);
+    expect(events.map((e) => `${e.action}:${e.subject}:${e.detail.i}`)).toEqual(['v1', 'v2', 'v2'].flatMap((k) => ids.map((id, i) => `stable-${k}:${id}:${i}`)));
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+    expect(new Set(events.map((e) => e.actor))).toEqual(new Set(['bosd']));
     s.close();
   });
 

@@ -108,9 +108,9 @@ export async function runList(_o: Record<string, never>, deps: RunDeps): Promise
 
 export function defineRevoke(parent: Command, deps: CliDeps, run = runRevoke): Command {
   return parent.command('revoke')
-    .description('revoke tokens: they stop working at once')
+    .description('revoke tokens: they stop working at once (within 2 s on a bosd that just accepted them)')
     .argument('<ids...>')
-    .addHelpText('after', '\nExamples:\n  bosctl token revoke 3k9x2a7b')
+    .addHelpText('after', '\nbosd remembers a token it accepted for 2 s (a fleet\'s boot reports share one): revoked\nthrough bosd\'s API (--server) it stops working there at once, revoked on the database\n(here, or through another bosd) at most 2 s later.\n\nExamples:\n  bosctl token revoke 3k9x2a7b')
     .action(async (ids: string[], _o: unknown, cmd: Command) => {
       await run({ ids }, deps.forCommand(cmd));
     });

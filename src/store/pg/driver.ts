@@ -230,13 +230,9 @@ export class PgDriver implements Driver {
       return this.savepoint(fn);
     }
     this.db.depth = 1;
-    try {
-      // One simple-protocol message: one trip to the server, not two.
-      this.db.send([{ text: `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`, values: [] }]);
-    } catch (e) {
-      this.db.end('ROLLBACK');
-      throw e;
-    }
+    // Sent with the transaction's first statement (one message): the lock is taken before it.
+    this.db.later('BEGIN');
+    this.db.later(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
     let result: T;
     try {
       result = fn();

@@ -48,6 +48,16 @@ export function withLiterals(s: Stmt): string {
 function literal(v: unknown): string {
   const p = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue(v);
   if (p === null || p === undefined) return 'NULL';
-  if (Buffer.isBuffer(p)) return pg.escapeLiteral(`\\x${p.toString('hex')}`);
-  return pg.escapeLiteral(String(p));
+  if (Buffer.isBuffer(p)) return quote(`\\x${p.toString('hex')}`);
+  return quote(String(p));
+}
+
+/**
+ * A quoted string literal, as libpq's PQescapeLiteral writes it: quotes doubled, and with
+ * backslashes the E'' form (right whatever standard_conforming_strings says). By regular
+ * expression rather than character by character: a value may be megabytes of JSON.
+ */
+export function quote(s: string): string {
+  const q = s.replace(/'/g, "''");
+  return s.includes('\\') ? ` E'${q.replace(/\\/g, '\\\\')}'` : `'${q}'`;
 }

@@ -146,10 +146,22 @@ async function runOne(c: pg.Client, s: Stmt): Promise<pg.QueryResult> {
 function batchLength(stmts: Stmt[], i: number): number {
   let n = 0;
   while (i + n < stmts.length && n < 5000) {
-    const multi = MULTI.test(stmts[i + n]!.text);
+    const s = stmts[i + n]!;
+    // A statement with a large value (a group's rows as JSON) goes alone, as parameters: it
+    // is one round trip, and its value is not copied into the text.
+    if (valueSize(s) > BIG_VALUE) return Math.max(n, 1);
+    const multi = MULTI.test(s.text);
     n++;
     if (multi) break;
   }
+  return n;
+}
+
+const BIG_VALUE = 64 * 1024;
+
+function valueSize(s: Stmt): number {
+  let n = 0;
+  for (const v of s.values) if (typeof v === 'string') n += v.length;
   return n;
 }
 
