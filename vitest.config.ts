@@ -16,14 +16,16 @@ const ALONE = ['test/chaos/**/*.test.ts', 'test/cli/concurrency.test.ts'];
 /**
  * The daemon suites that run a second time with every testbed and store on PostgreSQL (the
  * store, API contract, rollout and leadership suites choose both engines themselves). Left
- * out: what is about SQLite's file itself (db-lock, disk-full) and the chaos runs (the HA one
- * is on PostgreSQL already).
+ * out: what is about SQLite's file itself (db-lock; bosd-process's file and socket checks)
+ * and the chaos runs (the HA one is on PostgreSQL already; kill-restart and mixed-faults
+ * would add two minutes of CI for the same reconciler).
  */
 const ON_POSTGRES = [
   'test/daemon/rollout.test.ts', 'test/daemon/safety.test.ts', 'test/daemon/steps.test.ts', 'test/daemon/polls.test.ts',
   'test/daemon/housekeeping.test.ts', 'test/daemon/health.test.ts', 'test/bos/daemon.test.ts', 'test/redfish/events.test.ts',
   'test/daemon/time-and-disk.test.ts', 'test/daemon/node-errors.test.ts', 'test/daemon/loop.test.ts',
   'test/watch/watch-staged.test.ts', 'test/cli/rollback-stage.test.ts', 'test/cli/progress.test.ts',
+  'test/redfish/system-resolution.test.ts', 'test/daemon/image-dirs.test.ts',
 ];
 
 const PG_WHY_NOT = postgresMissing();

@@ -14,6 +14,7 @@ import { createTemplate } from '../../src/services/templates.js';
 import { createToken } from '../../src/services/tokens.js';
 import { Store } from '../../src/store/store.js';
 import { imsManifest } from '../manifest/helpers.js';
+import { suiteDatabase } from '../store/engines.js';
 
 let dir: string;
 let images: string;
@@ -26,7 +27,7 @@ beforeAll(() => {
   images = join(dir, 'images');
   mkdirSync(images);
   writeFileSync(join(images, 'manifest.json'), imsManifest('local', { omit: ['params'] }));
-  store = Store.open(join(dir, 'bosd.db'));
+  store = Store.open(suiteDatabase(dir));
   const ctx = { store, actor: { user: 't', via: 't' }, now: () => new Date() };
   importInventory(ctx, [normalizeInventoryRecord({ xname: 'x1000c0s0b0n0', nid: 1, role: 'Compute' }, 'n1')]);
   createTemplate(ctx, 'local', { boot_sets: { compute: { path: join(images, 'manifest.json'), type: 'file', node_list: ['x1000c0s0b0n0'] } } } as never);

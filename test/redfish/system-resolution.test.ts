@@ -4,7 +4,8 @@
  * and none is powered; each fails naming the candidates. With redfish_system_id set to the
  * system's Name, the BMC's 307 to the Id is followed and each node reboots itself.
  */
-import Database from 'better-sqlite3';
+import { Store } from '../../src/store/store.js';
+import { prepared } from '../../src/store/db.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Component } from '../../src/core/types.js';
 import { startTestbed, waitFor, type Testbed } from '../../src/testbed/index.js';
@@ -15,12 +16,14 @@ afterEach(async () => { await tb?.close(); tb = undefined; });
 
 async function sushyBed(systemId: (xname: string, hostname: string) => string | null): Promise<Testbed> {
   tb = await startTestbed({ sim: { nodes: 4, timeScale: 0.002, profile: 'sushy' }, options: { max_boot_wait_time: 30, default_retry_policy: 2 }, startBosd: false });
-  const db = new Database(tb.dbPath);
+  const s = Store.open(tb.dbPath);
   try {
-    const set = db.prepare('UPDATE nodes SET redfish_system_id = ? WHERE xname = ?');
-    for (const n of tb.sim.inventory()) set.run(systemId(n.xname, n.hostname), n.xname);
+    s.write(() => {
+      const set = prepared(s.db, 'UPDATE nodes SET redfish_system_id = ? WHERE xname = ?');
+      for (const n of tb!.sim.inventory()) set.run(systemId(n.xname, n.hostname), n.xname);
+    });
   } finally {
-    db.close();
+    s.close();
   }
   await tb.backend.createTemplate('v2', { boot_sets: { compute: { ...V2, node_roles_groups: ['Compute'] } } });
   await tb.startBosd();
