@@ -125,7 +125,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
       peakRss: mem?.hwm ?? NaN, peakRssPolled: peakRss, idleRss: idle?.rss ?? NaN, cpuBosd, cpuSim,
       nodeP50S: perNode[Math.floor(perNode.length / 2)] / 1000, firstS: perNode[0] / 1000,
       redfishRequests: stats?.redfish?.requests, powerReads: stats?.redfish?.systemReads, eventsSent: stats?.events?.sent, bssPuts: stats?.bss?.puts, cfsCalls: stats?.cfs?.calls, cfsPatches: stats?.cfs?.patches, logLines: bosd.stats.lines,
-      warnings: bosd.stats.warn + bosd.stats.error, segments, beyond, bosdDefaults,
+      warnings: bosd.stats.warn + bosd.stats.error, segments, beyond, bosdDefaults, reports: stats?.reports, boots: stats?.boots,
     };
     log(`scale ${nodes}: settled in ${result.wallS.toFixed(2)} s (hardware ${hardwareS.toFixed(2)} s, overhead ${(result.overhead * 100).toFixed(1)} %), `
       + `${result.failed} failed, first node ${result.firstS.toFixed(2)} s, median node ${result.nodeP50S.toFixed(2)} s, bosd VmHWM ${fmtMB(result.peakRss)}, `
@@ -133,6 +133,11 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     log(`scale ${nodes}: per-node time beyond the hardware's (sum of stretches) p50 ${beyond.p50?.toFixed(2)} s, p95 ${beyond.p95?.toFixed(2)} s; `
       + `${(result.redfishRequests / nodes).toFixed(1)} Redfish requests per node (${(result.powerReads / nodes).toFixed(1)} power reads), ${(result.eventsSent / nodes).toFixed(1)} Redfish events per node`);
     log(`scale ${nodes}: where each node's time went beyond the hardware's (s, p50 / p95 / max over nodes): ${formatSegments(segments)}`);
+    // A node whose reports all failed waits max_boot_wait_time and is power-cycled again (BOS's retry): say so.
+    const r = result.reports;
+    const b = result.boots;
+    if (r) log(`scale ${nodes}: simulated boot reports: ${r.delivered} delivered of ${r.attempts} attempts, ${r.retries} retried, ${r.gaveUp} given up; `
+      + `boots ${b?.started}, of them without boot parameters ${b?.noParams}; failed attempts by reason ${JSON.stringify(r.failures ?? {})}`);
     return result;
   } catch (e) {
     if (bosd) e.message += `\n--- last bosd log ---\n${bosd.tail().split('\n').slice(-20).join('\n')}`;

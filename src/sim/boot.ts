@@ -48,6 +48,8 @@ export interface BootCounters {
   reportsDelivered: number;
   reportsGaveUp: number;
   reportRetries: number;
+  /** Why report attempts failed: an HTTP status, or the client's error code. */
+  reportFailures: Record<string, number>;
 }
 
 interface HttpResult {
@@ -69,6 +71,7 @@ export class Booter {
     reportsDelivered: 0,
     reportsGaveUp: 0,
     reportRetries: 0,
+    reportFailures: {},
   };
   bssOrigin = '';
   bosUrl: string | undefined;
@@ -153,12 +156,16 @@ export class Booter {
       this.counters.reportAttempts++;
       let status = 0;
       if (this.bosToken) headers.Authorization = `Bearer ${this.bosToken}`;
+      let why = '';
       try {
         status = (await this.request('PATCH', urlNow(), body, headers)).status;
-      } catch {
+        why = `HTTP ${status}`;
+      } catch (e) {
         status = 0;
+        why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       }
       view.lastStatus = status;
+      if (status < 200 || status >= 300) this.counters.reportFailures[why] = (this.counters.reportFailures[why] ?? 0) + 1;
       if (status >= 200 && status < 300) {
         view.delivered = true;
         this.counters.reportsDelivered++;

@@ -250,7 +250,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
       bss: { calls: bss.calls.length, puts: bss.puts, bootscripts: bss.bootscripts },
       cfs: { calls: cfs.calls.length, patches: cfs.patches, ...cfs.counts() },
       boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts },
-      reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries },
+      reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries, failures: { ...b.reportFailures } },
       events: { ...ev, subscriptionsLive: redfish.events.live },
     };
   };
