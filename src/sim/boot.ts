@@ -50,6 +50,8 @@ export interface BootCounters {
   reportRetries: number;
   /** Why report attempts failed: an HTTP status, or the client's error code. */
   reportFailures: Record<string, number>;
+  /** How long each delivered report's request took, ms (for percentiles). */
+  reportMs: number[];
 }
 
 interface HttpResult {
@@ -72,6 +74,7 @@ export class Booter {
     reportsGaveUp: 0,
     reportRetries: 0,
     reportFailures: {},
+    reportMs: [],
   };
   bssOrigin = '';
   bosUrl: string | undefined;
@@ -157,8 +160,10 @@ export class Booter {
       let status = 0;
       if (this.bosToken) headers.Authorization = `Bearer ${this.bosToken}`;
       let why = '';
+      const sentAt = performance.now();
       try {
         status = (await this.request('PATCH', urlNow(), body, headers)).status;
+        if (status >= 200 && status < 300 && this.counters.reportMs.length < 100_000) this.counters.reportMs.push(performance.now() - sentAt);
         why = `HTTP ${status}`;
       } catch (e) {
         status = 0;

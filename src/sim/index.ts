@@ -250,7 +250,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
       bss: { calls: bss.calls.length, puts: bss.puts, bootscripts: bss.bootscripts },
       cfs: { calls: cfs.calls.length, patches: cfs.patches, ...cfs.counts() },
       boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts },
-      reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries, failures: { ...b.reportFailures } },
+      reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries, failures: { ...b.reportFailures }, ms: percentiles(b.reportMs) },
       events: { ...ev, subscriptionsLive: redfish.events.live },
     };
   };
@@ -288,4 +288,12 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
     throw err;
   }
   return { ...api, bssUrl, cfsUrl, controlUrl };
+}
+
+/** p50, p99 and max of a list of durations (ms, rounded); zeros when it is empty. */
+function percentiles(xs: number[]): { p50: number; p99: number; max: number } {
+  if (xs.length === 0) return { p50: 0, p99: 0, max: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]!);
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(s[s.length - 1]!) };
 }

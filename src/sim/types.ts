@@ -203,7 +203,7 @@ export interface SimStats {
   bss: { calls: number; puts: number; bootscripts: number };
   cfs: { calls: number; patches: number; unconfigured: number; pending: number; configured: number; failed: number };
   boots: { started: number; noParams: number; neverBoots: number; wrongArtifacts: number };
-  reports: { attempts: number; delivered: number; gaveUp: number; retries: number; /** Failed attempts by HTTP status or client error code. */ failures: Record<string, number> };
+  reports: { attempts: number; delivered: number; gaveUp: number; retries: number; /** Failed attempts by HTTP status or client error code. */ failures: Record<string, number>; /** Delivered reports' request time, ms. */ ms: { p50: number; p99: number; max: number } };
   /** Redfish events: delivered (SSE + push), lost to faults, and subscriptions live now. */
   events: { sent: number; sse: number; pushed: number; pushFailed: number; dropped: number; delayed: number; subscriptionsLive: number; subscriptionsCreated: number; subscriptionsDeleted: number };
 }
