@@ -27,6 +27,34 @@ import {
 
 /** Simulated seconds of the reboot path with the simulator's default timings. */
 export const HARDWARE_SIM_SECONDS = 30 + 10 + 120 + 60;
+/** GETs `url` every 200 ms (one at a time) until stopped; the answers' times in ms. */
+function probeApi(url) {
+  const times = [];
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const t = performance.now();
+      try {
+        const r = await fetch(url);
+        await r.arrayBuffer();
+        times.push(performance.now() - t);
+      } catch {
+        // counted as missing
+      }
+      await sleep(200);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      const s = [...times].sort((a, b) => a - b);
+      const at = (q) => (s.length ? Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]) : 0);
+      return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length ? Math.round(s[s.length - 1]) : 0 };
+    },
+  };
+}
+
 export const BOSD_SCALE_ARGS = ['--max-in-flight', '256', '--power-poll-ms', '1000', '--cfs-poll-ms', '1000'];
 
 function argValue(name) {
@@ -78,6 +106,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     const phaseQ = ro.prepare("SELECT phase, count(*) AS n FROM components WHERE enabled = 1 AND status_override <> 'failed' GROUP BY phase");
 
     const t0 = Date.now();
+    const probe = probeApi(`${bosd.url}/v2/version`);
     const apply = await bosctl(db, ['apply-staged', allNodes(nodes), '-q']);
     log(`scale ${nodes}: apply-staged took ${apply.ms.toFixed(0)} ms`);
     // A guard against a hang, not a target: 15 minutes (or 40 × the hardware time).
@@ -108,6 +137,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
       await sleep(250);
     }
     const polledMs = Date.now() - t0;
+    const api = await probe.stop();
     const mem = memoryOf(bosd.pid);
     const cpuBosd = cpuSecondsOf(bosd.pid) - cpuBosd0;
     const cpuSim = cpuSecondsOf(sim.pid) - cpuSim0;
@@ -134,6 +164,8 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
       + `${(result.redfishRequests / nodes).toFixed(1)} Redfish requests per node (${(result.powerReads / nodes).toFixed(1)} power reads), ${(result.eventsSent / nodes).toFixed(1)} Redfish events per node`);
     log(`scale ${nodes}: where each node's time went beyond the hardware's (s, p50 / p95 / max over nodes): ${formatSegments(segments)}`);
     // A node whose reports all failed waits max_boot_wait_time and is power-cycled again (BOS's retry): say so.
+    // How long bosd took to answer a request that needs no database: its event loop's delays.
+    log(`scale ${nodes}: GET /v2/version every 200 ms during the rollout: ${api.n} answers, p50 ${api.p50} ms, p99 ${api.p99} ms, max ${api.max} ms`);
     const r = result.reports;
     const b = result.boots;
     if (r) log(`scale ${nodes}: simulated boot reports: ${r.delivered} delivered of ${r.attempts} attempts, ${r.retries} retried, ${r.gaveUp} given up; `
