@@ -165,7 +165,8 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     log(`scale ${nodes}: where each node's time went beyond the hardware's (s, p50 / p95 / max over nodes): ${formatSegments(segments)}`);
     // A node whose reports all failed waits max_boot_wait_time and is power-cycled again (BOS's retry): say so.
     // How long bosd took to answer a request that needs no database: its event loop's delays.
-    log(`scale ${nodes}: GET /v2/version every 200 ms during the rollout: ${api.n} answers, p50 ${api.p50} ms, p99 ${api.p99} ms, max ${api.max} ms`);
+    log(`scale ${nodes}: GET /v2/version every 200 ms during the rollout: ${api.n} answers, p50 ${api.p50} ms, p99 ${api.p99} ms, max ${api.max} ms; `
+      + `the simulator's own event loop ran late by p99 ${stats?.eventLoopDelayMs?.p99} ms, max ${stats?.eventLoopDelayMs?.max} ms`);
     const r = result.reports;
     const b = result.boots;
     if (r) log(`scale ${nodes}: simulated boot reports: ${r.delivered} delivered of ${r.attempts} attempts, ${r.retries} retried, ${r.gaveUp} given up; `

@@ -4,6 +4,7 @@
  * fault knobs. Everything listens on 127.0.0.1 on OS-chosen ports.
  */
 import type { Server, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Booter } from './boot.js';
 import { Bss } from './bss.js';
 import { Cfs } from './cfs.js';
@@ -134,9 +135,14 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
     sendJson(res, 500, { error: `simulator error: ${(err as Error)?.message ?? String(err)}` });
   };
 
+  // How late this process's event loop ran (the simulator's own saturation, in its stats).
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     if (closing) return closing;
+    loopDelay.disable();
     scheduler.close();
     fleet.close();
     cfs.close();
@@ -252,6 +258,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
       boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts },
       reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries, failures: { ...b.reportFailures }, ms: percentiles(b.reportMs) },
       events: { ...ev, subscriptionsLive: redfish.events.live },
+      eventLoopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },
     };
   };
 

@@ -206,4 +206,6 @@ export interface SimStats {
   reports: { attempts: number; delivered: number; gaveUp: number; retries: number; /** Failed attempts by HTTP status or client error code. */ failures: Record<string, number>; /** Delivered reports' request time, ms. */ ms: { p50: number; p99: number; max: number } };
   /** Redfish events: delivered (SSE + push), lost to faults, and subscriptions live now. */
   events: { sent: number; sse: number; pushed: number; pushFailed: number; dropped: number; delayed: number; subscriptionsLive: number; subscriptionsCreated: number; subscriptionsDeleted: number };
+  /** How late the simulator's own event loop ran since it started (its saturation). */
+  eventLoopDelayMs: { p99: number; max: number };
 }
