@@ -21,12 +21,13 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  allNodes, bosctl, bosctlSync, cpuSecondsOf, fmtMB, fmtRatio, fmtS, memoryOf, postJson, removeDir, root, row,
+  allNodes, bosctl, bosctlSync, cpuSecondsOf, fmtMB, fmtRatio, fmtS, memoryOf, percentile, postJson, removeDir, root, row,
   runStandalone, sleep, startBosd, startSimProcess, summarizeCpuProfile, tempDir,
 } from './lib.js';
 
 /** Simulated seconds of the reboot path with the simulator's default timings. */
 export const HARDWARE_SIM_SECONDS = 30 + 10 + 120 + 60;
+
 /** GETs `url` every 200 ms (one at a time) until stopped; the answers' times in ms. */
 function probeApi(url) {
   const times = [];
@@ -48,9 +49,8 @@ function probeApi(url) {
     async stop() {
       stopped = true;
       await done;
-      const s = [...times].sort((a, b) => a - b);
-      const at = (q) => (s.length ? Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]) : 0);
-      return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length ? Math.round(s[s.length - 1]) : 0 };
+      const at = (p) => (times.length ? Math.round(percentile(times, p)) : 0);
+      return { n: times.length, p50: at(50), p99: at(99), max: at(100) };
     },
   };
 }
@@ -163,10 +163,10 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     log(`scale ${nodes}: per-node time beyond the hardware's (sum of stretches) p50 ${beyond.p50?.toFixed(2)} s, p95 ${beyond.p95?.toFixed(2)} s; `
       + `${(result.redfishRequests / nodes).toFixed(1)} Redfish requests per node (${(result.powerReads / nodes).toFixed(1)} power reads), ${(result.eventsSent / nodes).toFixed(1)} Redfish events per node`);
     log(`scale ${nodes}: where each node's time went beyond the hardware's (s, p50 / p95 / max over nodes): ${formatSegments(segments)}`);
-    // A node whose reports all failed waits max_boot_wait_time and is power-cycled again (BOS's retry): say so.
     // How long bosd took to answer a request that needs no database: its event loop's delays.
     log(`scale ${nodes}: GET /v2/version every 200 ms during the rollout: ${api.n} answers, p50 ${api.p50} ms, p99 ${api.p99} ms, max ${api.max} ms; `
       + `the simulator's own event loop ran late by p99 ${stats?.eventLoopDelayMs?.p99} ms, max ${stats?.eventLoopDelayMs?.max} ms`);
+    // A node whose reports all failed waits max_boot_wait_time and is power-cycled again (BOS's retry): say so.
     const r = result.reports;
     const b = result.boots;
     if (r) log(`scale ${nodes}: simulated boot reports: ${r.delivered} delivered of ${r.attempts} attempts, ${r.retries} retried, ${r.gaveUp} given up; `

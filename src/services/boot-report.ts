@@ -24,8 +24,8 @@ export function recordBootReport(ctx: ServiceContext, id: string, report: BootRe
   const now = isoNow(ctx);
   return ctx.store.write(() => {
     const v = ctx.store.components.getVersioned(id);
-    const c = v?.component;
-    if (!v || !c) throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${id}" does not exist`);
+    if (!v) throw bosError('BOS_COMPONENT_NOT_FOUND', `component "${id}" does not exist`);
+    const c = v.component;
     const powering = c.enabled && c.status.phase !== '' && c.last_action.action !== 'powering_on';
     if (powering) {
       throw bosError('BOS_CONFLICT', `component ${id} is being powered off by bosd (${c.last_action.action ?? 'pending'}); report again after it boots`);

@@ -163,15 +163,16 @@ export class Booter {
       const sentAt = performance.now();
       try {
         status = (await this.request('PATCH', urlNow(), body, headers)).status;
-        if (status >= 200 && status < 300 && this.counters.reportMs.length < 100_000) this.counters.reportMs.push(performance.now() - sentAt);
         why = `HTTP ${status}`;
       } catch (e) {
         status = 0;
         why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       }
       view.lastStatus = status;
-      if (status < 200 || status >= 300) this.counters.reportFailures[why] = (this.counters.reportFailures[why] ?? 0) + 1;
-      if (status >= 200 && status < 300) {
+      const delivered = status >= 200 && status < 300;
+      if (!delivered) this.counters.reportFailures[why] = (this.counters.reportFailures[why] ?? 0) + 1;
+      else if (this.counters.reportMs.length < 100_000) this.counters.reportMs.push(performance.now() - sentAt);
+      if (delivered) {
         view.delivered = true;
         this.counters.reportsDelivered++;
         return;

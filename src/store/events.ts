@@ -14,7 +14,6 @@ export interface EventRecord {
   via: string;
 }
 
-/** The append-only history: who changed what, when (triggers forbid UPDATE and DELETE). */
 /** One event to record (recordMany). */
 export interface NewEvent {
   at: string;
@@ -25,6 +24,7 @@ export interface NewEvent {
   actor: Actor;
 }
 
+/** The append-only history: who changed what, when (triggers forbid UPDATE and DELETE). */
 export class EventStore {
   private readonly insertStmt;
 

@@ -374,16 +374,16 @@ const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 /** Back-off between tries while bosd is unreachable, at most this long. */
 const RETRY_DELAY_MAX_MS = 10_000;
 
+/** How long a watch whose nodes have all settled waits for bosd to mark the session complete. */
+const COMPLETION_GRACE_MS = 2000;
+
 /**
  * Follows a session to its end (status --watch, create --wait) and returns its last status.
- * The end: complete, or no node left to settle (see unsettledCount) — a staged session
+ * The end: complete, or COMPLETION_GRACE_MS after no node is left to settle (see unsettledCount) — a staged session
  * stays running while its stage is kept (a failed node is disabled, as in BOS, so it does not
  * keep its session open).
  * Between looks a spinner on stderr (a terminal only) says how far it is.
  */
-/** How long a watch whose nodes have all settled waits for bosd to mark the session complete. */
-const COMPLETION_GRACE_MS = 2000;
-
 async function followSession(name: string, backend: Backend, deps: Pick<RunDeps, 'io'>, o: FollowOptions): Promise<StatusReport> {
   const p = await deps.io.paint();
   const rate = new RateMeter();
