@@ -130,6 +130,10 @@ export class Cfs {
     c.timer = this.scheduler.after(this.fleet.timings.configure, () => {
       c.timer = null;
       if (c.gen !== gen || (node && node.epoch !== epoch) || !c.enabled || !this.isBooted(c.id)) return;
+      if (node && this.fleet.hasFault(node, 'cfs_held')) {
+        this.evaluate(c);
+        return;
+      }
       const fails = node ? this.fleet.hasFault(node, 'cfs_fails') : false;
       c.state = [
         {

@@ -65,6 +65,8 @@ export const FAULT_KINDS = [
   'never_boots',
   'wrong_artifacts',
   'cfs_fails',
+  // Configuration stays pending while the fault is set (tests of "still configuring").
+  'cfs_held',
   'reset_refused',
   'bmc_conn_reset',
   'reset_no_answer',

@@ -159,6 +159,17 @@ describe('CFS v3 components', () => {
     expect((await call(`${s.cfsUrl}/cfs/v3/components?status=failed`)).body.components.map((x: any) => x.id)).toEqual(['x1000c0s0b0n1']);
   });
 
+  it('cfs_held: configuration stays pending while held and completes once released', async () => {
+    const s = await sim({ nodes: 2, timings: { configure: 5 }, manualClock: true, faults: [{ kind: 'cfs_held', xnames: ['x1000c0s0b0n1'] }] });
+    await call(`${s.cfsUrl}/cfs/v3/components`, { method: 'PATCH', json: { patch: { desired_config: 'cfg', enabled: true }, filters: { ids: 'x1000c0s0b0n0,x1000c0s0b0n1' } } });
+    s.advance(30);
+    expect(s.node('x1000c0s0b0n0').configStatus).toBe('configured');
+    expect(s.node('x1000c0s0b0n1').configStatus).toBe('pending');
+    s.setFault('cfs_held', ['x1000c0s0b0n1'], false);
+    s.advance(5);
+    expect(s.node('x1000c0s0b0n1').configStatus).toBe('configured');
+  });
+
   it('rejects bad patches with 400', async () => {
     const s = await sim({ nodes: 2 });
     const bad = [

@@ -410,6 +410,9 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       await sleep(1000);
       for (const n of NODES) gated.add(n);
       const boots1 = sim.node(xname('nid000001')).bootCount;
+      // Configuration is held until the gate has said it waits, so the wait is seen whatever
+      // the machine's load (slurmd's stop and bosctl's start can outlast the 2 s configure).
+      sim.setFault('cfs_held', [xname('nid000001')], true);
       expect((await scontrol('reboot', 'ASAP', 'nextstate=resume', 'reason=bosctl real-slurm test, gated', 'nid000001')).code).toBe(0);
       // A job for exactly that node, submitted while it reboots: it records what bosd says of
       // the node at the moment it starts.
@@ -418,6 +421,9 @@ describe.skipIf(whyNot !== undefined && !inCi)('bosctl with a real Slurm (slurmc
       expect(job.code, job.stderr).toBe(0);
       const jobId = job.stdout.trim().split(';')[0];
       expect((await run(paths.squeue!, ['-h', '-j', jobId, '-o', '%T'], slurmEnv)).stdout.trim()).toBe('PENDING');
+      await waitFor('the gate of nid000001 to wait for bosd', () => new RegExp(`${xname('nid000001')}: waiting: `).test(read(f.gate)), 60_000);
+      expect((await run(paths.squeue!, ['-h', '-j', jobId, '-o', '%T'], slurmEnv)).stdout.trim(), 'the job while nid000001 is configuring').toBe('PENDING');
+      sim.setFault('cfs_held', [xname('nid000001')], false);
       await waitFor('the job to run on nid000001 and finish', () => /"id"/.test(read(f.jobOut)) && /}\s*$/.test(read(f.jobOut)), 60_000);
       const seen = JSON.parse(read(f.jobOut)) as { enabled: boolean; status: { status: string; phase: string }; actual_state: { boot_artifacts: { kernel: string } } };
       expect(seen, 'bosd\'s view of nid000001 when the job started').toMatchObject({ enabled: false, status: { status: 'stable', phase: '' }, actual_state: { boot_artifacts: { kernel: V2_KERNEL } } });

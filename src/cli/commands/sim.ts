@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { bosError } from '../../core/errors.js';
+import { FAULT_KINDS } from '../../sim/types.js';
 import type { CliDeps, RunDeps } from '../context.js';
 import { assertOwnerOnly } from '../files.js';
 import { printResult } from '../output/result.js';
@@ -44,7 +45,7 @@ export function define(parent: Command, deps: CliDeps, run = runSim): Command {
     .option('--bos-url <url>', 'where booted nodes report (bosd\'s API)')
     .option('--bos-token-file <file>', 'a node token (bosctl token create --role node) the nodes report their boots with (mode 600)')
     .option('--port-base <port>', 'listen on fixed ports from this one: BSS, CFS +1, control +2, Redfish +3 (per-port BMCs: +3, +4, ...)', parsePort)
-    .option('--fault <kind:xnames|kind@rate>', 'a fault: bmc_5xx, bmc_hang, graceful_ignored, never_boots, wrong_artifacts, cfs_fails, reset_refused, bmc_conn_reset, reset_no_answer, events_dropped, events_late (repeatable)', collect, [])
+    .option('--fault <kind:xnames|kind@rate>', `a fault: ${FAULT_KINDS.join(', ')} (repeatable)`, collect, [])
     .option('--timing <name=seconds>', 'simulated seconds of gracefulOff, forceOff, powerOn, boot, configure (repeatable)', collect, [])
     .option('--seed <n>', 'seed of fault rates', (v) => Number(v), 1)
     .addHelpText('after', `
@@ -127,11 +128,10 @@ function readToken(path: string): string {
   return token;
 }
 
-function parseFault(text: string): { kind: never; xnames?: string[]; rate?: number } {
+export function parseFault(text: string): { kind: never; xnames?: string[]; rate?: number } {
   const m = /^([a-z_0-9]+)(?::(.+)|@(\d*\.?\d+))$/.exec(text.trim());
-  const kinds = ['bmc_5xx', 'bmc_hang', 'graceful_ignored', 'never_boots', 'wrong_artifacts', 'cfs_fails', 'reset_refused', 'bmc_conn_reset', 'reset_no_answer'];
-  if (!m || !kinds.includes(m[1])) {
-    throw bosError('BOS_VALUE_INVALID', `invalid --fault "${text}": expected KIND:XNAME[,XNAME] or KIND@RATE with KIND one of ${kinds.join(', ')}`);
+  if (!m || !(FAULT_KINDS as readonly string[]).includes(m[1])) {
+    throw bosError('BOS_VALUE_INVALID', `invalid --fault "${text}": expected KIND:XNAME[,XNAME] or KIND@RATE with KIND one of ${FAULT_KINDS.join(', ')}`);
   }
   if (m[3] !== undefined) {
     const rate = Number(m[3]);
