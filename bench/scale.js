@@ -170,7 +170,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
     const r = result.reports;
     const b = result.boots;
     if (r) log(`scale ${nodes}: simulated boot reports: ${r.delivered} delivered of ${r.attempts} attempts, ${r.retries} retried, ${r.gaveUp} given up; `
-      + `boots ${b?.started}, of them without boot parameters ${b?.noParams}; failed attempts by reason ${JSON.stringify(r.failures ?? {})}; `
+      + `boots ${b?.started}, of them without boot parameters ${b?.noParams}, boot script fetches tried again by reason ${JSON.stringify(b?.scriptFailures ?? {})}; failed report attempts by reason ${JSON.stringify(r.failures ?? {})}; `
       + `a delivered report's request p50 ${r.ms?.p50} ms, p99 ${r.ms?.p99} ms, max ${r.ms?.max} ms`);
     return result;
   } catch (e) {

@@ -44,6 +44,8 @@ export interface BootCounters {
   noParams: number;
   neverBoots: number;
   wrongArtifacts: number;
+  /** Why boot script fetches failed (each one tried again): an HTTP status, or the client's error code. */
+  scriptFailures: Record<string, number>;
   reportAttempts: number;
   reportsDelivered: number;
   reportsGaveUp: number;
@@ -69,6 +71,7 @@ export class Booter {
     noParams: 0,
     neverBoots: 0,
     wrongArtifacts: 0,
+    scriptFailures: {},
     reportAttempts: 0,
     reportsDelivered: 0,
     reportsGaveUp: 0,
@@ -109,14 +112,8 @@ export class Booter {
       this.counters.neverBoots++;
       return;
     }
-    let res: HttpResult;
-    try {
-      res = await this.request('GET', `${this.bssOrigin}/boot/v1/bootscript?name=${encodeURIComponent(xname)}`, undefined, {});
-    } catch {
-      this.counters.noParams++;
-      return;
-    }
-    if (this.closed || node.epoch !== epoch || node.power !== 'On') return;
+    const res = await this.fetchBootscript(node, epoch);
+    if (!res || this.closed || node.epoch !== epoch || node.power !== 'On') return;
     const parsed = res.status === 200 ? parseBootscript(res.body) : null;
     if (!parsed) {
       this.counters.noParams++;
@@ -141,6 +138,30 @@ export class Booter {
     }
     this.onBooted(node);
     if (this.bosUrl) await this.report(node, epoch, booted.token);
+  }
+
+  /**
+   * The boot script, fetched until BSS answers: a real node's iPXE tries a failed fetch again
+   * rather than sit powered on. A 404 (no boot parameters) is an answer; null when powered off
+   * or closed meanwhile.
+   */
+  private async fetchBootscript(node: SimNode, epoch: number): Promise<HttpResult | null> {
+    const url = `${this.bssOrigin}/boot/v1/bootscript?name=${encodeURIComponent(node.place.xname)}`;
+    let delay = this.retry.initialMs;
+    for (;;) {
+      if (this.closed || node.epoch !== epoch || node.power !== 'On') return null;
+      let why: string;
+      try {
+        const res = await this.request('GET', url, undefined, {});
+        if (res.status < 500) return res;
+        why = `HTTP ${res.status}`;
+      } catch (e) {
+        why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      }
+      this.counters.scriptFailures[why] = (this.counters.scriptFailures[why] ?? 0) + 1;
+      if (!(await this.scheduler.sleepMs(delay))) return null;
+      delay = Math.min(delay * 2, this.retry.maxMs);
+    }
   }
 
   private async report(node: SimNode, epoch: number, token: string | null): Promise<void> {

@@ -88,6 +88,8 @@ export class Bss {
         }
         const xname = this.resolve(name);
         log([xname]);
+        const node = this.fleet.nodes.get(xname);
+        if (node && this.fleet.hasFault(node, 'bss_5xx')) return sendProblem(res, 503, 'Service Unavailable', 'the boot script service is failing (simulated fault bss_5xx)');
         const script = this.bootscript(xname);
         if (script === null) return sendProblem(res, 404, 'Not Found', `no boot parameters with a kernel for ${name}`);
         return sendText(res, 200, script);

@@ -255,7 +255,7 @@ export async function startSimulator(opts: SimStartOptions): Promise<Simulator> 
       redfish: { ...redfish.counters },
       bss: { calls: bss.calls.length, puts: bss.puts, bootscripts: bss.bootscripts },
       cfs: { calls: cfs.calls.length, patches: cfs.patches, ...cfs.counts() },
-      boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts },
+      boots: { started: b.started, noParams: b.noParams, neverBoots: b.neverBoots, wrongArtifacts: b.wrongArtifacts, scriptFailures: { ...b.scriptFailures } },
       reports: { attempts: b.reportAttempts, delivered: b.reportsDelivered, gaveUp: b.reportsGaveUp, retries: b.reportRetries, failures: { ...b.reportFailures }, ms: percentiles(b.reportMs) },
       events: { ...ev, subscriptionsLive: redfish.events.live },
       eventLoopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },

@@ -67,6 +67,8 @@ export const FAULT_KINDS = [
   'cfs_fails',
   // Configuration stays pending while the fault is set (tests of "still configuring").
   'cfs_held',
+  // BSS answers 503 to the node's boot script fetch (the node tries again, as iPXE does).
+  'bss_5xx',
   'reset_refused',
   'bmc_conn_reset',
   'reset_no_answer',
@@ -204,7 +206,7 @@ export interface SimStats {
   redfish: { requests: number; unauthorized: number; errors5xx: number; hung: number; sessions: number; systemReads: number };
   bss: { calls: number; puts: number; bootscripts: number };
   cfs: { calls: number; patches: number; unconfigured: number; pending: number; configured: number; failed: number };
-  boots: { started: number; noParams: number; neverBoots: number; wrongArtifacts: number };
+  boots: { started: number; noParams: number; neverBoots: number; wrongArtifacts: number; scriptFailures: Record<string, number> };
   reports: { attempts: number; delivered: number; gaveUp: number; retries: number; /** Failed attempts by HTTP status or client error code. */ failures: Record<string, number>; /** Delivered reports' request time, ms. */ ms: { p50: number; p99: number; max: number } };
   /** Redfish events: delivered (SSE + push), lost to faults, and subscriptions live now. */
   events: { sent: number; sse: number; pushed: number; pushFailed: number; dropped: number; delayed: number; subscriptionsLive: number; subscriptionsCreated: number; subscriptionsDeleted: number };

@@ -87,6 +87,21 @@ describe('node boot and report', () => {
     expect(bos.requests).toHaveLength(0);
   });
 
+  it('a failed boot script fetch is tried again until BSS answers (bss_5xx)', async () => {
+    const bos = await fakeBos();
+    bosServers.push(bos);
+    const s = await sim({ nodes: 2, initialPower: 'Off', bosUrl: bos.url, timings: { powerOn: 1, boot: 1 }, reportRetry: { initialMs: 5, maxMs: 20 }, faults: [{ kind: 'bss_5xx', xnames: ['x1000c0s0b0n0'] }] });
+    await putBss(s.bssUrl, ['x1000c0s0b0n0']);
+    await redfishFor(s, 'x1000c0s0b0n0').reset('On');
+    await waitFor('two failed fetches', () => (s.stats().boots.scriptFailures['HTTP 503'] ?? 0) >= 2);
+    expect(s.node('x1000c0s0b0n0')).toMatchObject({ power: 'On', booted: null, bootCount: 0 });
+    s.setFault('bss_5xx', ['x1000c0s0b0n0'], false);
+    await waitFor('the report after the boot', () => s.node('x1000c0s0b0n0').report?.delivered);
+    expect(s.node('x1000c0s0b0n0').bootCount).toBe(1);
+    expect(s.stats().boots).toMatchObject({ started: 1, noParams: 0 });
+    expect(bos.requests).toHaveLength(1);
+  });
+
   it('never_boots: no booted record and no report', async () => {
     const bos = await fakeBos();
     bosServers.push(bos);
