@@ -7,6 +7,7 @@ import { TokenCache } from '../services/tokens.js';
 import { tenantNodes } from '../services/tenants.js';
 import type { Store } from '../store/store.js';
 import { WriteGroup } from '../services/write-group.js';
+import { phasesOf, SlowRequestLog, type PhaseMarks } from './slow-requests.js';
 import type { S3Client } from '../integrations/s3.js';
 import type { HealthBoard } from '../services/health-board.js';
 import { sendJson, sendProblem, toProblem } from './problem.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   imageDirs?: readonly string[];
   /** Counts refused requests and rate-limits their log lines (default: one of its own, logging only). */
   refusals?: RefusalLog;
+  /** Logs requests slower than a second, with where their time went (default: one of its own). */
+  slowRequests?: SlowRequestLog;
   /** Tenants not in bosctl's registry (TAPMS at a CSM site, bosd.yaml tapms_url): their nodes, or undefined. */
   externalTenants?(name: string): Promise<ReadonlySet<string> | undefined>;
   /**
@@ -119,6 +122,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   const refusals = deps.refusals ?? new RefusalLog({ log: deps.log, wallNow: deps.now });
   const writes = deps.groupWrites === false ? undefined : new WriteGroup(deps.store);
   const tokens = new TokenCache();
+  const slow = deps.slowRequests ?? new SlowRequestLog({ log: deps.log });
   return (req, res) => {
     void handle(req, res).catch((e) => {
       deps.log('error', 'request failed', { error: (e as Error).message });
@@ -179,6 +183,12 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const prefix = PREFIXES.find((p) => url.pathname === p || url.pathname.startsWith(p + '/'));
     const instance = url.pathname;
     if (deps.redfishEvents && url.pathname.startsWith('/redfish-events/')) return deps.redfishEvents(req, res, url.pathname.slice('/redfish-events/'.length));
+    const start = performance.now();
+    const marks: PhaseMarks = {};
+    res.once('finish', () => {
+      const end = performance.now();
+      slow.observe({ method: req.method ?? '?', path: instance, status: res.statusCode, ms: end - start, phases: phasesOf(start, marks, end) });
+    });
     try {
       if (req.method === 'GET' && ROOTS.includes(url.pathname)) {
         sendJson(res, 200, [versionBody(false)]);
@@ -206,6 +216,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const ua = headerValue(req, 'user-agent');
       const via = `${req.method} ${prefix}${route.path}`;
       const principal = authenticate(req, route, params, via);
+      marks.authed = performance.now();
       const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req, deps.maxBodyBytes ?? 1024 * 1024);
       const tenant = tenantOf(req, principal, via);
       // Every route but the public ones: an unknown tenant is BOS's 400 "Invalid tenant".
@@ -213,7 +224,15 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const actor: Actor = { user: `${principal.name}${tenant ? ` tenant=${tenant}` : ''}`, via: `${via}${ua ? ` (${ua.slice(0, 120)})` : ''}` };
       const ctx: ServiceContext = { store: deps.store, actor, now: deps.now, s3: deps.s3, imageDirs, ...(tenant ? { tenant } : {}), ...(nodes ? { tenantNodes: nodes } : {}) };
       // bosd's connection gives up on a held lock at once; the request waits for it here, without blocking.
-      const work = () => route.handler({ params, query: url.searchParams, body, ctx, deps, principal });
+      marks.read = performance.now();
+      const work = () => {
+        marks.started = performance.now();
+        try {
+          return route.handler({ params, query: url.searchParams, body, ctx, deps, principal });
+        } finally {
+          marks.done = performance.now();
+        }
+      };
       const result = route.grouped && writes ? await writes.run(work) : await deps.store.retryBusy(work);
       // A token revoked here stops working here at once (elsewhere within the cache's time).
       if (route.path.startsWith('/tokens') && req.method !== 'GET') tokens.clear();

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server }
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { RefusalLog } from '../api/refusal-log.js';
+import { SlowRequestLog } from '../api/slow-requests.js';
 import { createApi, persistRefusals } from '../api/server.js';
 import { bosError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -170,7 +171,8 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
   const apiNow = () => new Date(opts.clock?.wall?.() ?? Date.now());
   const refusals = new RefusalLog({ log: (level, msg, fields) => log.log(level, msg, fields), wallNow: apiNow, persist: persistRefusals({ store, now: apiNow }) });
   // Summaries of refused requests are written when their minute ends, even if no more come.
-  const refusalTimer = setInterval(() => refusals.flush(), 5000);
+  const slowRequests = new SlowRequestLog({ log: (level, msg, fields) => log.log(level, msg, fields) });
+  const refusalTimer = setInterval(() => { refusals.flush(); slowRequests.flush(); }, 5000);
   refusalTimer.unref();
   // At a CSM site, tenants not in bosctl's registry come from TAPMS (kept 10 s).
   const tapms = config.tapmsUrl ? new (await import('../integrations/tapms.js')).TapmsTenants({ url: config.tapmsUrl, clock: opts.clock?.mono }) : undefined;
@@ -180,7 +182,7 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
       req.resume();
       res.writeHead(404, { 'content-length': '0' }).end();
     },
-    store, now: apiNow, version: VERSION, health, imageDirs: config.imageDirs, refusals,
+    store, now: apiNow, version: VERSION, health, imageDirs: config.imageDirs, refusals, slowRequests,
     // A standby's reconciler never runs (an API write would wake an idle one's loop).
     onChange: () => { if (leadership.role === 'leader') reconciler.wake(); },
     log: (level, msg, fields) => log.log(level, msg, fields),
@@ -241,6 +243,7 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
       monitor?.stop();
       clearInterval(refusalTimer);
       refusals.flush(Number.POSITIVE_INFINITY);
+      slowRequests.flush(Number.POSITIVE_INFINITY);
       await Promise.all(servers.map((server) => new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections(); })));
       if (socketClaim) releaseSocketPath(socketClaim);
       await reconciler.stop(config.stopTimeoutMs);

@@ -47,6 +47,7 @@ async function api(groupWrites: boolean) {
     let status = 0;
     const res = {
       headersSent: false,
+      once() {},
       setHeader() {},
       writeHead(s: number) { status = s; this.headersSent = true; },
       end(b?: string) { resolve({ status, body: b ? JSON.parse(b) : undefined }); },
