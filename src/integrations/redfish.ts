@@ -162,6 +162,8 @@ interface Bmc {
   /** Where a system's reset action is described (its ActionInfo), as its last read said: no second read of it. */
   actionInfo: Map<string, { target: URL; actionInfo: URL }>;
   secrets: Set<string>;
+  /** The credentials last looked up and their Basic header (built once per change of password). */
+  basic?: { username: string; password: string; header: string };
   /** The plain-HTTP warning was given for this BMC. */
   warnedHttp?: boolean;
   /** The service root as read for the login (the EventService reads it again from here). */
@@ -181,6 +183,8 @@ export class RedfishClient {
   private readonly retry: RetryPolicy;
   private readonly connections: number;
   private readonly bmcs = new Map<string, Bmc>();
+  /** The same BMCs by the address string a target gave (no URL parsing per request). */
+  private readonly byAddress = new Map<string, Bmc>();
   /** BMCs whose own pool is open, least recently used first. */
   private readonly openPools = new Map<Bmc, true>();
   private readonly maxOpenPools: number;
@@ -208,9 +212,11 @@ export class RedfishClient {
     const res = await this.send(t, bmc, req);
     const body = this.expectJson(t, bmc, req, res);
     // The same resource describes the reset action: cache it when that needs no further request.
-    const action = readResetAction(bmc, sys, body);
-    if (action.allowed && !bmc.reset.has(sys.url.href)) this.cacheReset(bmc, sys, Promise.resolve({ target: action.target, allowed: action.allowed }));
-    else if (action.actionInfo && !bmc.reset.has(sys.url.href)) bmc.actionInfo.set(sys.url.href, { target: action.target, actionInfo: action.actionInfo });
+    if (!bmc.reset.has(sys.url.href) && !bmc.actionInfo.has(sys.url.href)) {
+      const action = readResetAction(bmc, sys, body);
+      if (action.allowed) this.cacheReset(bmc, sys, Promise.resolve({ target: action.target, allowed: action.allowed }));
+      else if (action.actionInfo) bmc.actionInfo.set(sys.url.href, { target: action.target, actionInfo: action.actionInfo });
+    }
     const state = body.PowerState;
     if (typeof state !== 'string' || !POWER_STATES.has(state)) {
       throw protocolError(this.peer(t, bmc), req, res, `with PowerState ${JSON.stringify(state ?? null)}; expected On, Off, PoweringOn or PoweringOff`);
@@ -269,7 +275,7 @@ export class RedfishClient {
     const bmc = this.bmc(t);
     await this.guardPlainHttp(t, bmc);
     const auth = await this.auth(t, bmc);
-    const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: `Basic ${basicValue(await this.credentials(t, bmc))}` };
+    const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: await this.basicAuthorization(t, bmc) };
     return { url: resolveRef(bmc, ref), headers };
   }
 
@@ -312,6 +318,7 @@ export class RedfishClient {
     }
     await Promise.all(all.filter((b) => b.owned && b.dispatcher).map((b) => b.dispatcher!.close().catch(() => undefined)));
     this.bmcs.clear();
+    this.byAddress.clear();
     this.openPools.clear();
   }
 
@@ -337,6 +344,8 @@ export class RedfishClient {
     if (this.closed) {
       throw new IntegrationError(`BMC ${t.bmcXname}: the Redfish client is closed`, { service: 'redfish', endpoint: '', kind: 'connect', retryable: false, bmc: t.bmcXname });
     }
+    const known = this.byAddress.get(t.address);
+    if (known) return known;
     let base: URL;
     try {
       base = bmcBase(t.address);
@@ -366,6 +375,7 @@ export class RedfishClient {
       };
       this.bmcs.set(base.href, bmc);
     }
+    this.byAddress.set(t.address, bmc);
     return bmc;
   }
 
@@ -404,9 +414,18 @@ export class RedfishClient {
 
   private async credentials(t: BmcTarget, bmc: Bmc): Promise<BmcCredentials> {
     const c = await this.opts.credentials(t.credentialsRef, t.bmcXname);
+    if (bmc.basic?.username === c.username && bmc.basic.password === c.password) return c;
+    const value = basicValue(c);
     bmc.secrets.add(c.password);
-    bmc.secrets.add(basicValue(c));
+    bmc.secrets.add(value);
+    bmc.basic = { username: c.username, password: c.password, header: `Basic ${value}` };
     return c;
+  }
+
+  /** The Authorization header of HTTP Basic with the BMC's credentials as they are now. */
+  private async basicAuthorization(t: BmcTarget, bmc: Bmc): Promise<string> {
+    await this.credentials(t, bmc);
+    return bmc.basic!.header;
   }
 
   private async exchange(t: BmcTarget, bmc: Bmc, req: HttpRequest, retry: RetryPolicy = this.retry, timeouts: Timeouts = this.timeouts, mayWrite?: () => boolean): Promise<HttpResponse> {
@@ -446,7 +465,7 @@ export class RedfishClient {
     for (let renewed = false; ; renewed = true) {
       const pending = this.auth(t, bmc);
       const auth = await pending;
-      const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: `Basic ${basicValue(await this.credentials(t, bmc))}` };
+      const headers: Record<string, string> = auth.kind === 'session' ? { 'x-auth-token': auth.token } : { authorization: await this.basicAuthorization(t, bmc) };
       const res = await this.exchange(t, bmc, { ...req, headers: { ...(req.headers ?? {}), ...headers } }, retry, this.timeouts, mayWrite);
       if (res.status === 401 && auth.kind === 'session' && !renewed) {
         if (bmc.auth === pending) bmc.auth = undefined;
