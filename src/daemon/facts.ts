@@ -114,12 +114,13 @@ export class FactGatherer {
     if (stale || w.powerError !== undefined) {
       try {
         const target = this.target(w.id);
-        // First contact with a BMC subscribes to its events before the read, so that the read
-        // and the events after it leave no gap.
-        if (ev) await ev.contact(target);
         // Reading the power of a node not started yet leads to its first request: it goes before
         // the polls of nodes already waiting, so a large apply gets every node going sooner.
         const read = await this.d.sem.run(async () => {
+          // First contact with a BMC subscribes to its events before the read, so that the read
+          // and the events after it leave no gap. Inside the slot: a large apply sets up its
+          // BMCs in the order of its nodes, not all of them before the first read.
+          if (ev) await ev.contact(target);
           const start = this.d.mono();
           return { state: await this.d.power.powerState(target), start, end: this.d.mono() };
         }, phase === '' ? SLOT.start : SLOT.poll);
