@@ -38,7 +38,9 @@ export class SqliteDriver implements Driver {
   writeTx<T>(fn: () => T): T { return this.db.transaction(fn).immediate(); }
   savepoint<T>(fn: () => T): T { return this.db.transaction(fn)(); }
   readTx<T>(fn: () => T): T { return this.db.transaction(fn).deferred(); }
-  dataVersion(): number { return this.db.pragma('data_version', { simple: true }) as number; }
+  // pragma() compiles its statement at every call; the daemon asks this at every node step.
+  private dataVersionStmt: ReturnType<SqliteDb['prepare']> | undefined;
+  dataVersion(): number { return (this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck()).get() as number; }
   checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void { this.db.pragma(`wal_checkpoint(${mode})`); }
 
   tableNames(): string[] {
