@@ -19,16 +19,32 @@ import { bosctlSync, fmtMs, percentile, root, row, runStandalone, stopChild, tem
 const argv = process.argv.slice(2);
 const argValue = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 
-/** Child mode: serves the API of `dist` over `db` on 127.0.0.1, prints its URL, reports commits on stdin's end. */
-async function serve(distRoot, db, groupWrites) {
+/**
+ * The floor under the API's answer times: node:http alone, reading and parsing each body and
+ * answering a fixed result of the same shape, no token, database or rule (`--bare`).
+ */
+function bareHandler(req, res) {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const { xnames } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const body = JSON.stringify({ succeeded: xnames, ignored: [], failed: [] });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+}
+
+/** Child mode: serves the API of `dist` over `db` on 127.0.0.1 (or the bare handler), prints its URL, reports commits on stdin's end. */
+async function serve(distRoot, db, mode) {
   const { Store } = await import(pathToFileURL(join(distRoot, 'dist', 'store', 'store.js')).href);
   const { createApi } = await import(pathToFileURL(join(distRoot, 'dist', 'api', 'server.js')).href);
   const { createServer } = await import('node:http');
   // As bosd opens it: a short blocking busy wait, longer ones retried without blocking.
   const store = Store.open(db, { busyTimeoutMs: 20 });
-  const api = createApi({ store, now: () => new Date(), version: 'bench', onChange() {}, log() {}, isTrustedSocket: () => false, groupWrites });
+  const api = mode === 'bare' ? bareHandler
+    : createApi({ store, now: () => new Date(), version: 'bench', onChange() {}, log() {}, isTrustedSocket: () => false, groupWrites: mode === 'true' });
+  // The listen backlog bosd uses (src/daemon/bosd.ts LISTEN_BACKLOG; Node's own is 511).
   const server = createServer({ keepAliveTimeout: 5000 }, api);
-  server.listen(0, '127.0.0.1', () => process.stdout.write(`url http://127.0.0.1:${server.address().port}\n`));
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => process.stdout.write(`url http://127.0.0.1:${server.address().port}\n`));
   process.stdin.resume();
   process.stdin.on('end', () => {
     process.stdout.write(`commits ${store.commits}\n`);
@@ -90,7 +106,7 @@ export async function run({ quick = false, log = () => {}, distRoot = argValue('
   const token = bosctlSync(seeded, ['token', 'create', '--role', 'wlm', '-q']).stdout.trim();
   const rows = [];
   const build = distRoot === root ? '' : ` (build at ${distRoot})`;
-  for (const groupWrites of [false, true]) {
+  for (const groupWrites of [false, true, 'bare']) {
     const db = join(dir, `api-${groupWrites}.db`);
     copyFileSync(seeded, db);
     chmodSync(db, 0o600);
@@ -102,13 +118,14 @@ export async function run({ quick = false, log = () => {}, distRoot = argValue('
     const { wall, errors, lat } = await burst(url, token, xnames.slice(1));
     const commits = await server.stop();
     const p99 = percentile(lat, 99);
-    rows.push(row(`API alone: concurrent single-node POST /v2/applystaged, ${groupWrites ? 'writes committed in groups' : 'one transaction per request'}${build}`,
+    const what = groupWrites === 'bare' ? 'node:http alone (body parsed, fixed answer: the floor)' : groupWrites ? 'writes committed in groups' : 'one transaction per request';
+    rows.push(row(`API alone: concurrent single-node POST /v2/applystaged, ${what}${build}`,
       `${N - 1} requests`,
-      `${errors} errors; p50 ${fmtMs(percentile(lat, 50))}, p99 ${fmtMs(p99)}; ${((N - 1) / (wall / 1000)).toFixed(0)} requests/s; ${commits - 1} write transactions`,
+      `${errors} errors; p50 ${fmtMs(percentile(lat, 50))}, p99 ${fmtMs(p99)}; ${((N - 1) / (wall / 1000)).toFixed(0)} requests/s; ${groupWrites === 'bare' ? 'no database' : `${commits - 1} write transactions`}`,
       { goal: 'p99 < 200 ms, 0 errors', met: errors === 0 && p99 < 200 }));
   }
   return rows;
 }
 
-if (argv[0] === '--serve') await serve(argv[1], argv[2], argv[3] === 'true');
+if (argv[0] === '--serve') await serve(argv[1], argv[2], argv[3]);
 else if (import.meta.url === pathToFileURL(process.argv[1]).href) await runStandalone(run);

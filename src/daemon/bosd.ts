@@ -52,6 +52,13 @@ export interface StartOptions {
   clock?: { wall?: () => number; mono?: () => number };
 }
 
+/**
+ * Connections the kernel queues for bosd before it accepts them (it caps this at
+ * net.core.somaxconn). Node's 511 drops the SYNs of a burst beyond it, and a dropped SYN is
+ * sent again only after a second: 1,000 nodes reporting or applying at once waited that second.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Builds the real drivers (undici clients) from the configuration. */
 export async function realDrivers(config: BosdConfig, credentials: CredentialsBook, log?: Logger): Promise<BosdDrivers> {
   const { RedfishClient } = await import('../integrations/redfish.js');
@@ -204,14 +211,14 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
       const server = tls
         ? createTlsServer({ ...options, cert: readConfigFile(config.tlsCert!, 'tls_cert'), key: readConfigFile(config.tlsKey!, 'tls_key') }, api as RequestListener)
         : createServer(options, api);
-      await listen(server, (cb) => server.listen(port, host, cb));
+      await listen(server, (cb) => server.listen({ port, host, backlog: LISTEN_BACKLOG }, cb));
       const addr = server.address() as AddressInfo;
       url = `${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
       servers.push(server);
     }
     if (config.socket) {
       const server = createServer(options, api);
-      await listen(server, (cb) => server.listen(config.socket!, cb));
+      await listen(server, (cb) => server.listen({ path: config.socket!, backlog: LISTEN_BACKLOG }, cb));
       socketClaim = rememberSocket(config.socket);
       chmodSync(config.socket, 0o660);
       unixServers.add(server);
