@@ -11,7 +11,7 @@ import { createApi, persistRefusals } from '../api/server.js';
 import { bosError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
-import { isLoopback, parseListen, type BosdConfig, type CredentialsBook } from './config.js';
+import { isLoopback, LISTEN_BACKLOG, parseListen, type BosdConfig, type CredentialsBook } from './config.js';
 import type { BootParamsDriver, ConfigDriver, PowerDriver } from './drivers.js';
 import { HealthBoard, startMonitor, type Probe } from './health.js';
 import type { Logger } from './log.js';
@@ -51,13 +51,6 @@ export interface StartOptions {
   /** Clocks (tests move the wall clock): wall for stored times, monotonic for every deadline. */
   clock?: { wall?: () => number; mono?: () => number };
 }
-
-/**
- * Connections the kernel queues for bosd before it accepts them (it caps this at
- * net.core.somaxconn). Node's 511 drops the SYNs of a burst beyond it, and a dropped SYN is
- * sent again only after a second: 1,000 nodes reporting or applying at once waited that second.
- */
-const LISTEN_BACKLOG = 4096;
 
 /** Builds the real drivers (undici clients) from the configuration. */
 export async function realDrivers(config: BosdConfig, credentials: CredentialsBook, log?: Logger): Promise<BosdDrivers> {

@@ -11,6 +11,7 @@ import type { InventoryNode } from '../core/types.js';
 import { bmcOf, compareXnames } from '../core/xname.js';
 import { checkBmc, type BmcCheckContext } from './bmc.js';
 import { checkDaemon, type DaemonTarget } from './daemon.js';
+import { backlogCheck } from './backlog.js';
 import { checkDatabase } from './database.js';
 import { sampleBmcs } from './sample.js';
 import { checkBss, checkCfs } from './services.js';
@@ -38,6 +39,8 @@ export interface DoctorOptions {
   env: NodeJS.ProcessEnv;
   /** Warn about BMC certificates expiring within this many days (default 30). */
   warnDays?: number;
+  /** Reads net.core.somaxconn (default: from /proc). */
+  somaxconn?: () => string;
 }
 
 export interface DoctorReport {
@@ -59,6 +62,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const dbPath = o.db ?? cfg.config?.db ?? (o.remote ? undefined : defaultDbPath(o.env));
   const db = dbPath === undefined ? undefined : checkDatabase(dbPath, o.dbPasswordFile ?? cfg.config?.dbPasswordFile ?? undefined);
   checks.push(db?.result ?? { check: 'database', status: 'skip', detail: `bosctl works through bosd at ${o.remote!.server}; the database is bosd's` });
+  // This host's kernel matters only where bosd runs: with its configuration here.
+  checks.push(cfg.config ? backlogCheck(o.somaxconn) : { check: 'backlog', status: 'skip', detail: 'no bosd configuration here: bosd\'s host is not this one' });
 
   const tls: TlsOptions = cfg.tls ?? {};
   const pending: Array<Promise<CheckResult[]>> = [

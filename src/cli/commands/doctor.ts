@@ -46,7 +46,9 @@ export function define(parent: Command, deps: CliDeps, run = runDoctorCommand): 
     .addHelpText('after', `
 Checks: config (bosd.yaml reads and is valid), credentials (the Redfish credentials file
 is owner-only and well formed), database (opens, schema current, quick_check, WAL, not
-readable by others; PostgreSQL: connection, login, TLS, schema), daemon (bosd's API answers: version, health, the token), bss and cfs
+readable by others; PostgreSQL: connection, login, TLS, schema), backlog (with bosd.yaml
+here: net.core.somaxconn keeps bosd's listen queue of 4096; a lower value warns), daemon
+(bosd's API answers: version, health, the token), bss and cfs
 (answer at their URLs), and per sampled BMC: tcp, certificate (expired, not yet valid,
 untrusted by ca_bundle, expiring within 30 days), redfish (service root) and credentials
 (a Systems resource read with them). Nothing is changed; no password or token is printed.
