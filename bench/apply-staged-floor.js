@@ -8,7 +8,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allNodes, bosctlSync, machineLine, median, root, startSimProcess, tempDir } from './lib.js';
+import { allNodes, bosctlSync, machineLine, median, root, stageRollout, startSimProcess, tempDir } from './lib.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -45,9 +45,7 @@ const inventory = join(dir, 'inventory.json');
 const sim = await startSimProcess({ nodes, timeScale: 1, inventory, credentialsFile: join(dir, 'credentials.json') });
 await sim.stop();
 const staged = join(dir, 'staged.db');
-bosctlSync(staged, ['inventory', 'import', inventory, '-q']);
-bosctlSync(staged, ['sessiontemplate', 'create', 'compute-v2', '--file', join(root, 'examples', 'compute-v2.json'), '-q']);
-bosctlSync(staged, ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--name', 'rollout', '-q']);
+stageRollout(staged, inventory);
 
 /** A fresh copy of the staged database (bosctl checkpoints its WAL into it when it closes). */
 function fresh() {

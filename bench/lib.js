@@ -176,6 +176,28 @@ export function startSimProcess({ nodes, timeScale, inventory, credentialsFile, 
   });
 }
 
+/** Imports the inventory and stages every node on examples/compute-v2.json in session "rollout". */
+export function stageRollout(db, inventory) {
+  bosctlSync(db, ['inventory', 'import', inventory, '-q']);
+  bosctlSync(db, ['sessiontemplate', 'create', 'compute-v2', '--file', join(root, 'examples', 'compute-v2.json'), '-q']);
+  bosctlSync(db, ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--name', 'rollout', '-q']);
+}
+
+/**
+ * The simulator's nodes as bosd's Redfish client addresses them (BmcTarget), from the files
+ * startSimProcess wrote, and the credentials they go with.
+ */
+export function redfishTargets(inventory, credentialsFile) {
+  const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')).refs.sim;
+  const targets = JSON.parse(readFileSync(inventory, 'utf8')).map((r) => ({
+    bmcXname: r.bmc_address.split('/').pop(), address: r.bmc_address, systemId: r.redfish_system_id, nodeXname: r.xname, credentialsRef: r.credentials_ref,
+  }));
+  return { credentials, targets };
+}
+
+/** One target per BMC (the first node of each). */
+export const oneTargetPerBmc = (targets) => [...new Map(targets.map((t) => [t.address, t])).values()];
+
 /** POSTs JSON (to the simulator's control API). */
 export async function postJson(url, body) {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -6,10 +6,9 @@
 // (bench/scale.js prints R); bosd's main thread needs at least N × R × (CPU per request) for
 // them, which is a floor under the rollout's wall time whatever bosd does around them.
 //   node bench/redfish-floor.js [--nodes 10000] [--requests 40000] [--concurrency 256] [--bmc-keep-alive]
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cpuSecondsOf, machineLine, percentile, root, startSimProcess, tempDir } from './lib.js';
+import { cpuSecondsOf, machineLine, oneTargetPerBmc, percentile, redfishTargets, root, startSimProcess, tempDir } from './lib.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -26,11 +25,8 @@ const inventory = join(dir, 'inventory.json');
 const credentialsFile = join(dir, 'credentials.json');
 const sim = await startSimProcess({ nodes, timeScale: 1, inventory, credentialsFile, args: keepAlive ? ['--bmc-keep-alive'] : [] });
 try {
-  const creds = JSON.parse(readFileSync(credentialsFile, 'utf8')).refs.sim;
-  const targets = JSON.parse(readFileSync(inventory, 'utf8')).map((r) => ({
-    bmcXname: r.bmc_address.split('/').pop(), address: r.bmc_address, systemId: r.redfish_system_id, nodeXname: r.xname, credentialsRef: r.credentials_ref,
-  }));
-  const client = new RedfishClient({ credentials: () => creds, maxOpenPools: Math.max(64, 2 * concurrency) });
+  const { credentials, targets } = redfishTargets(inventory, credentialsFile);
+  const client = new RedfishClient({ credentials: () => credentials, maxOpenPools: Math.max(64, 2 * concurrency) });
 
   /** `count` requests made by `fn(target)`, `concurrency` at a time over `list` in turn. */
   async function measure(label, list, count, fn) {
@@ -63,7 +59,7 @@ try {
   console.log(machineLine());
   console.log(`${nodes} simulated nodes (cray-ex profile, BMCs ${keepAlive ? 'keep connections open' : 'close every connection'}); concurrency ${concurrency}; bosd's RedfishClient in this process`);
   // First contact with every BMC (service root, login) is not part of the floor of reads.
-  const bmcs = [...new Map(targets.map((t) => [t.address, t])).values()];
+  const bmcs = oneTargetPerBmc(targets);
   await measure(`first contact (service root) of ${bmcs.length} BMCs`, bmcs, bmcs.length, (t) => client.serviceRoot(t));
   const reads = await measure('power reads (GET system)', targets, requests, (t) => client.powerState(t));
   const r = Number(arg('--per-node', '5.5'));

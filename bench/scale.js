@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   allNodes, bosctl, bosctlSync, cpuSecondsOf, fmtMB, fmtRatio, fmtS, memoryOf, percentile, postJson, removeDir, root, row,
-  runStandalone, sleep, startBosd, startSimProcess, summarizeCpuProfile, tempDir,
+  runStandalone, sleep, stageRollout, startBosd, startSimProcess, summarizeCpuProfile, tempDir,
 } from './lib.js';
 
 /** Simulated seconds of the reboot path with the simulator's default timings. */
@@ -82,9 +82,7 @@ export async function rollout({ nodes, timeScale, log = () => {}, cpuProfDir, ke
       // `bosctl sim` offers cray-ex and generic; sim-child.js takes the same arguments and any profile.
       nodeArgs: simProfile === 'sushy' ? [join(root, 'bench', 'sim-child.js')] : [],
     });
-    bosctlSync(db, ['inventory', 'import', inventory, '-q']);
-    bosctlSync(db, ['sessiontemplate', 'create', 'compute-v2', '--file', join(root, 'examples', 'compute-v2.json'), '-q']);
-    bosctlSync(db, ['session', 'create', '--template', 'compute-v2', '--operation', 'reboot', '--stage', '--name', 'rollout', '-q']);
+    stageRollout(db, inventory);
     // bosd's waits are real seconds: far above the scaled hardware times, so nothing escalates
     // or fails because the machine is busy; a stuck node would fail the benchmark by its guard.
     const wait = Math.max(60, Math.ceil(hardwareS * 10));

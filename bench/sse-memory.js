@@ -3,10 +3,9 @@
 // dist/integrations/redfish-events.js), one per BMC of the simulator: the part of bosd's memory
 // that Redfish events cost whatever else it does. Needs --expose-gc to read live sizes:
 //   node --expose-gc bench/sse-memory.js [--nodes 10000]
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { machineLine, memoryOf, root, startSimProcess, tempDir } from './lib.js';
+import { machineLine, memoryOf, oneTargetPerBmc, redfishTargets, root, startSimProcess, tempDir } from './lib.js';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('run it as: node --expose-gc bench/sse-memory.js');
@@ -23,11 +22,9 @@ const inventory = join(dir, 'inventory.json');
 const credentialsFile = join(dir, 'credentials.json');
 const sim = await startSimProcess({ nodes, timeScale: 1, inventory, credentialsFile });
 try {
-  const creds = JSON.parse(readFileSync(credentialsFile, 'utf8')).refs.sim;
-  const bmcs = [...new Map(JSON.parse(readFileSync(inventory, 'utf8')).map((r) => [r.bmc_address, {
-    bmcXname: r.bmc_address.split('/').pop(), address: r.bmc_address, systemId: r.redfish_system_id, nodeXname: r.xname, credentialsRef: r.credentials_ref,
-  }])).values()];
-  const client = new RedfishClient({ credentials: () => creds, maxOpenPools: 512 });
+  const { credentials, targets } = redfishTargets(inventory, credentialsFile);
+  const bmcs = oneTargetPerBmc(targets);
+  const client = new RedfishClient({ credentials: () => credentials, maxOpenPools: 512 });
   const measure = (label) => {
     globalThis.gc();
     globalThis.gc();

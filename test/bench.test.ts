@@ -3,18 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // Runs the benchmarks at tiny sizes so they cannot rot: each must still run and print its
-// row. No timing is asserted (a missed goal is reported by the benchmark, never failed here).
-const RUN = fileURLToPath(new URL('../bench/run.js', import.meta.url));
-
-function runQuick(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+// figures. No timing is asserted (a missed goal is reported by the benchmark, never failed here).
+function runBench(script: string, args: string[], nodeArgs: string[] = [], guardMs = 60_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const file = fileURLToPath(new URL(`../bench/${script}`, import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [...nodeArgs, file, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    // A guard against a hang, not a speed limit: bench/run.js kills its children on SIGTERM.
-    const guard = setTimeout(() => child.kill('SIGTERM'), 50_000);
+    // A guard against a hang, not a speed limit: the benchmarks kill their children on SIGTERM.
+    const guard = setTimeout(() => child.kill('SIGTERM'), guardMs);
     child.once('error', reject);
     child.once('close', (code, signal) => { clearTimeout(guard); resolve({ code, signal, stdout, stderr }); });
   });
@@ -22,7 +21,7 @@ function runQuick(): Promise<{ code: number | null; signal: NodeJS.Signals | nul
 
 describe('bench/run.js --quick', () => {
   it('runs every benchmark and prints each one\'s row', async () => {
-    const r = await runQuick();
+    const r = await runBench('run.js', ['--quick'], [], 50_000);
     expect(r.code, `exit ${r.code ?? r.signal}\n${r.stderr.slice(-4000)}`).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| '));
     const expected = [
@@ -50,4 +49,34 @@ describe('bench/run.js --quick', () => {
     // The failed-node count of the quick rollout is a number (0 expected, but not asserted).
     expect(rows.find((l) => l.startsWith('| rollout: failed nodes |'))).toMatch(/\| \d+ \|/);
   }, 60_000);
+});
+
+// The floor benchmarks of bench/RESULTS.md "Session 6".
+describe('floor benchmarks', () => {
+  it('redfish-floor.js: the client\'s CPU per request and the floor it gives', async () => {
+    const r = await runBench('redfish-floor.js', ['--nodes', '20', '--requests', '200', '--concurrency', '8']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^power reads \(GET system\): 200 in [\d.]+ s = \d+\/s, 0 failed; client CPU \d+ µs per request/m);
+    expect(r.stdout).toMatch(/^floor: 20 nodes × 5\.5 Redfish requests each × \d+ µs = [\d.]+ s/m);
+  }, 70_000);
+
+  it('sse-memory.js: one event stream per BMC, their live heap each', async () => {
+    const r = await runBench('sse-memory.js', ['--nodes', '20'], ['--expose-gc']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^10 streams open: RSS [\d.]+ MB/m);
+    expect(r.stdout).toMatch(/^per stream: heap used -?[\d.]+ KB/m);
+  }, 70_000);
+
+  it('sse-memory.js says how to run it without --expose-gc', async () => {
+    const r = await runBench('sse-memory.js', ['--nodes', '20']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/node --expose-gc bench\/sse-memory\.js/);
+  });
+
+  it('apply-staged-floor.js: bosctl beside the same work in raw SQL', async () => {
+    const r = await runBench('apply-staged-floor.js', ['--nodes', '30', '--runs', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bosctl apply-staged of 30 nodes \(process wall\): \d+ ms/m);
+    expect(r.stdout).toMatch(/^raw SQL, same rows and events \(process wall\): \d+ ms/m);
+  }, 70_000);
 });

@@ -170,10 +170,10 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
   let socketClaim: SocketClaim | undefined;
   const apiNow = () => new Date(opts.clock?.wall?.() ?? Date.now());
   const refusals = new RefusalLog({ log: (level, msg, fields) => log.log(level, msg, fields), wallNow: apiNow, persist: persistRefusals({ store, now: apiNow }) });
-  // Summaries of refused requests are written when their minute ends, even if no more come.
   const slowRequests = new SlowRequestLog({ log: (level, msg, fields) => log.log(level, msg, fields) });
-  const refusalTimer = setInterval(() => { refusals.flush(); slowRequests.flush(); }, 5000);
-  refusalTimer.unref();
+  // Summaries of refused and slow requests are written when their interval ends, even if no more come.
+  const summaryTimer = setInterval(() => { refusals.flush(); slowRequests.flush(); }, 5000);
+  summaryTimer.unref();
   // At a CSM site, tenants not in bosctl's registry come from TAPMS (kept 10 s).
   const tapms = config.tapmsUrl ? new (await import('../integrations/tapms.js')).TapmsTenants({ url: config.tapmsUrl, clock: opts.clock?.mono }) : undefined;
   const api = createApi({
@@ -221,7 +221,7 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
     // push without push_url: a BMC on this machine (the simulator) reaches bosd's own loopback listener.
     if (eventsConfig.mode === 'push' && !eventsConfig.pushUrl && url.startsWith('http://') && isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''))) eventsConfig.pushUrl = url;
   } catch (e) {
-    clearInterval(refusalTimer);
+    clearInterval(summaryTimer);
     for (const s of servers) s.close();
     if (socketClaim) releaseSocketPath(socketClaim);
     store.close();
@@ -241,7 +241,7 @@ export async function startBosd(config: BosdConfig, drivers: BosdDrivers, log: L
     powerEvents: () => events?.stats(),
     async stop() {
       monitor?.stop();
-      clearInterval(refusalTimer);
+      clearInterval(summaryTimer);
       refusals.flush(Number.POSITIVE_INFINITY);
       slowRequests.flush(Number.POSITIVE_INFINITY);
       await Promise.all(servers.map((server) => new Promise<void>((r) => { server.close(() => r()); server.closeIdleConnections(); })));

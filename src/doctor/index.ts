@@ -39,8 +39,6 @@ export interface DoctorOptions {
   env: NodeJS.ProcessEnv;
   /** Warn about BMC certificates expiring within this many days (default 30). */
   warnDays?: number;
-  /** Reads net.core.somaxconn (default: from /proc). */
-  somaxconn?: () => string;
 }
 
 export interface DoctorReport {
@@ -63,7 +61,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const db = dbPath === undefined ? undefined : checkDatabase(dbPath, o.dbPasswordFile ?? cfg.config?.dbPasswordFile ?? undefined);
   checks.push(db?.result ?? { check: 'database', status: 'skip', detail: `bosctl works through bosd at ${o.remote!.server}; the database is bosd's` });
   // This host's kernel matters only where bosd runs: with its configuration here.
-  checks.push(cfg.config ? backlogCheck(o.somaxconn) : { check: 'backlog', status: 'skip', detail: 'no bosd configuration here: bosd\'s host is not this one' });
+  checks.push(cfg.config ? backlogCheck() : { check: 'backlog', status: 'skip', detail: 'no bosd configuration here: bosd\'s host is not this one' });
 
   const tls: TlsOptions = cfg.tls ?? {};
   const pending: Array<Promise<CheckResult[]>> = [

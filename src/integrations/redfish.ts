@@ -512,8 +512,7 @@ export class RedfishClient {
         let res = await this.exchange(t, bmc, req);
         if (res.status === 401) {
           // The service root should be open to all; some BMCs want credentials anyway.
-          const c = await this.credentials(t, bmc);
-          res = await this.exchange(t, bmc, { ...req, headers: { authorization: `Basic ${basicValue(c)}` } });
+          res = await this.exchange(t, bmc, { ...req, headers: { authorization: await this.basicAuthorization(t, bmc) } });
         }
         const root = this.expectJson(t, bmc, req, res);
         bmc.root = root;

@@ -156,9 +156,9 @@ export class Booter {
         if (res.status < 500) return res;
         why = `HTTP ${res.status}`;
       } catch (e) {
-        why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        why = failureOf(e);
       }
-      this.counters.scriptFailures[why] = (this.counters.scriptFailures[why] ?? 0) + 1;
+      tally(this.counters.scriptFailures, why);
       if (!(await this.scheduler.sleepMs(delay))) return null;
       delay = Math.min(delay * 2, this.retry.maxMs);
     }
@@ -187,11 +187,11 @@ export class Booter {
         why = `HTTP ${status}`;
       } catch (e) {
         status = 0;
-        why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        why = failureOf(e);
       }
       view.lastStatus = status;
       const delivered = status >= 200 && status < 300;
-      if (!delivered) this.counters.reportFailures[why] = (this.counters.reportFailures[why] ?? 0) + 1;
+      if (!delivered) tally(this.counters.reportFailures, why);
       else if (this.counters.reportMs.length < 100_000) this.counters.reportMs.push(performance.now() - sentAt);
       if (delivered) {
         view.delivered = true;
@@ -253,4 +253,13 @@ export class Booter {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/** Why a request failed, as the counters name it: the client's error code, else its message. */
+function failureOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+function tally(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }
